@@ -1,0 +1,34 @@
+import type { SkBuff } from './skbuff.js';
+import type { Net } from './net.js';
+import type { Proto, ProtoOps, Socket } from './sock.js';
+
+/** struct net_protocol: an entry of inetProtos[256]. */
+export interface NetProtocol {
+  readonly name: string;
+  /** NET_RX_SUCCESS or NET_RX_DROP; owns the skb. skb.data is at the transport header. */
+  handler(skb: SkBuff): number;
+  /**
+   * An ICMP error about a packet this protocol sent. skb.data points at the quoted IP header,
+   * skb.transportHeader at the ICMP header (type/code); `info` is the ICMP info field (MTU).
+   */
+  errHandler?(skb: SkBuff, info: number): number;
+}
+
+/** struct inet_protosw: (type, protocol) → proto + proto_ops, as inetsw[]. */
+export interface InetProtosw {
+  readonly name: string;
+  readonly type: number;
+  readonly protocol: number;
+  readonly prot: Proto;
+  readonly ops: ProtoOps;
+  readonly flags: number;
+}
+export const INET_PROTOSW_REUSE = 0x1, INET_PROTOSW_PERMANENT = 0x2, INET_PROTOSW_ICSK = 0x4;
+
+/** struct net_proto_family: socket(family, ...) goes to create(). */
+export interface NetProtoFamily {
+  readonly name: string;
+  readonly family: number;
+  /** Fill in sock.ops and sock.sk; 0 or -errno. */
+  create(net: Net, sock: Socket, protocol: number, kern: boolean): number;
+}

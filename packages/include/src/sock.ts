@@ -1,0 +1,162 @@
+import type { SkBuff } from './skbuff.js';
+import type { Net, SkBuffHead } from './net.js';
+import type { DstEntry } from './dst.js';
+
+/** struct sockaddr_in, host byte order. */
+export interface SockaddrIn {
+  family: number;
+  port: number;
+  addr: number;
+}
+
+/** struct msghdr. `iov` is read (send) or filled (recv); recv sets `name` and `flags`. */
+export interface Msghdr {
+  name: SockaddrIn | null;
+  iov: Uint8Array[];
+  /** MSG_* flags reported back by recvmsg (MSG_TRUNC ...). */
+  flags: number;
+}
+
+/** A socket option value: integers as numbers, structs as plain objects, raw bytes as Uint8Array. */
+export type SockoptVal = number | string | Uint8Array | Record<string, unknown>;
+
+/** Waiters on a socket (struct socket_wq / wait_queue_head). Wakers pass an EPOLL* mask. */
+export interface WaitQueueHead {
+  waiters: Set<(mask: number) => void>;
+}
+
+/** sk->sk_flags bits (enum sock_flags) */
+export const SOCK_DEAD = 1 << 0, SOCK_DONE = 1 << 1, SOCK_URGINLINE = 1 << 2,
+  SOCK_KEEPOPEN = 1 << 3, SOCK_LINGER = 1 << 4, SOCK_DESTROY = 1 << 5, SOCK_BROADCAST = 1 << 6,
+  SOCK_RCVTSTAMP = 1 << 7, SOCK_ZAPPED = 1 << 8, SOCK_USE_WRITE_QUEUE = 1 << 9,
+  SOCK_QUEUE_SHRUNK = 1 << 10, SOCK_RCU_FREE = 1 << 11, SOCK_NOSPACE = 1 << 12;
+/** sk->sk_userlocks */
+export const SOCK_SNDBUF_LOCK = 1, SOCK_RCVBUF_LOCK = 2, SOCK_BINDADDR_LOCK = 4, SOCK_BINDPORT_LOCK = 8;
+/** socket->state */
+export const SS_FREE = 0, SS_UNCONNECTED = 1, SS_CONNECTING = 2, SS_CONNECTED = 3, SS_DISCONNECTING = 4;
+
+/**
+ * struct sock with the inet_sock fields. Protocols extend it with their own class (TcpSock,
+ * UdpSock) allocated by Proto.alloc. Addresses and ports are host order.
+ */
+export interface Sock {
+  skNet: Net;
+  skFamily: number;
+  skType: number;
+  skProtocol: number;
+  /** TCP_* state; UDP uses TCP_CLOSE / TCP_ESTABLISHED as Linux does. */
+  skState: number;
+  skReuse: number;
+  skReuseport: boolean;
+  skBoundDevIf: number;
+  skFlags: number;
+  skUserlocks: number;
+  skShutdown: number;
+  /** Pending error, positive errno (sk_err), and the soft one (sk_err_soft). */
+  skErr: number;
+  skErrSoft: number;
+  skRcvbuf: number;
+  skSndbuf: number;
+  skRmemAlloc: number;
+  skWmemAlloc: number;
+  skWmemQueued: number;
+  skForwardAlloc: number;
+  skRcvlowat: number;
+  skRcvtimeo: number;
+  skSndtimeo: number;
+  skLingertime: number;
+  skPriority: number;
+  skMark: number;
+  skAckBacklog: number;
+  skMaxAckBacklog: number;
+  skReceiveQueue: SkBuffHead;
+  skWriteQueue: SkBuffHead;
+  skErrorQueue: SkBuffHead;
+  skDst: DstEntry | null;
+  skProt: Proto;
+  skSocket: Socket | null;
+  /** Callbacks that wake the socket layer (sock_def_readable and friends). */
+  skDataReady(sk: Sock): void;
+  skWriteSpace(sk: Sock): void;
+  skStateChange(sk: Sock): void;
+  skErrorReport(sk: Sock): void;
+  // inet_sock
+  inetSaddr: number;
+  inetRcvSaddr: number;
+  inetDaddr: number;
+  inetSport: number;
+  inetDport: number;
+  /** Local port (inet_num). */
+  inetNum: number;
+  inetId: number;
+  ucTtl: number;
+  tos: number;
+  pmtudisc: number;
+  recverr: boolean;
+}
+
+/** struct socket: the file-facing half. */
+export interface Socket {
+  /** SS_* */
+  state: number;
+  type: number;
+  /** O_NONBLOCK and friends. */
+  flags: number;
+  ops: ProtoOps;
+  sk: Sock | null;
+  wq: WaitQueueHead;
+}
+
+/**
+ * struct proto: the transport (tcp_prot, udp_prot). These never block: where Linux would
+ * sleep they return -EAGAIN (or -EINPROGRESS for connect) and the socket layer waits on the
+ * wait queue, woken by skDataReady / skWriteSpace / skStateChange.
+ */
+export interface Proto {
+  readonly name: string;
+  /** sk_prot_alloc: a fresh sock of the protocol's own class. */
+  alloc(net: Net): Sock;
+  init?(sk: Sock): number;
+  destroy?(sk: Sock): void;
+  close(sk: Sock, timeoutMs: number): void;
+  connect?(sk: Sock, addr: SockaddrIn): number;
+  disconnect?(sk: Sock, flags: number): number;
+  accept?(sk: Sock, flags: number): Sock | number;
+  ioctl?(sk: Sock, cmd: number): number;
+  shutdown?(sk: Sock, how: number): void;
+  setsockopt?(sk: Sock, level: number, optname: number, val: SockoptVal): number;
+  getsockopt?(sk: Sock, level: number, optname: number): SockoptVal | number;
+  /** Bytes queued or -errno. */
+  sendmsg(sk: Sock, msg: Msghdr, flags: number): number;
+  /** Bytes read or -errno (-EAGAIN when it would block). */
+  recvmsg(sk: Sock, msg: Msghdr, flags: number): number;
+  bind?(sk: Sock, addr: SockaddrIn): number;
+  backlogRcv?(sk: Sock, skb: SkBuff): number;
+  hash(sk: Sock): number;
+  unhash(sk: Sock): void;
+  /** Pick or check the local port (inet_csk_get_port / udp_v4_get_port); 0 or -errno. */
+  getPort(sk: Sock, snum: number): number;
+  /** EPOLL* readiness for this sock. */
+  poll?(sk: Sock): number;
+  listen?(sk: Sock, backlog: number): number;
+}
+
+/** struct proto_ops: the socket-level calls (inet_stream_ops, inet_dgram_ops). */
+export interface ProtoOps {
+  readonly name: string;
+  readonly family: number;
+  release(sock: Socket): number;
+  bind(sock: Socket, addr: SockaddrIn): number;
+  connect(sock: Socket, addr: SockaddrIn, flags: number): number;
+  /** The new socket, or -errno (-EAGAIN when the queue is empty). */
+  accept(sock: Socket, newsock: Socket, flags: number): number;
+  getname(sock: Socket, peer: boolean): SockaddrIn | number;
+  poll(sock: Socket): number;
+  ioctl?(sock: Socket, cmd: number): number;
+  listen(sock: Socket, backlog: number): number;
+  shutdown(sock: Socket, how: number): number;
+  setsockopt(sock: Socket, level: number, optname: number, val: SockoptVal): number;
+  getsockopt(sock: Socket, level: number, optname: number): SockoptVal | number;
+  sendmsg(sock: Socket, msg: Msghdr, flags: number): number;
+  recvmsg(sock: Socket, msg: Msghdr, flags: number): number;
+}
