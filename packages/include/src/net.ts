@@ -56,8 +56,6 @@ export interface TraceEvent {
   fn: string;
   cpu: number;
   ctx: number;
-  /** Call depth at the time, for indented chains. */
-  depth: number;
   t: number;
   info?: string;
 }
@@ -65,8 +63,6 @@ export interface TraceEvent {
 /** Receives trace events while tracing is on; null means off and costs one check. */
 export interface TraceSink {
   event(fn: string, cpu: number, ctx: number, info?: string): void;
-  enter(fn: string, cpu: number, ctx: number, info?: string): void;
-  exit(fn: string): void;
 }
 
 /**
