@@ -32,3 +32,21 @@ export interface NetProtoFamily {
   /** Fill in sock.ops and sock.sk; 0 or -errno. */
   create(net: Net, sock: Socket, protocol: number, kern: boolean): number;
 }
+
+/**
+ * struct net_offload: a transport's GRO/GSO callbacks in inetOffloads[256], called by the IPv4
+ * offload (inet_gro_receive / inet_gso_segment) with skb.transportHeader set.
+ */
+export interface NetOffload {
+  readonly name: string;
+  /**
+   * tcp4_gro_receive: try to merge `skb` into one of the `held` packets of the same flow.
+   * Returns the index of the held packet it merged into, -1 if it should be held as a new
+   * flow, or -2 if it must be delivered at once (flush) after the held flow it matched.
+   */
+  groReceive?(held: SkBuff[], skb: SkBuff): number;
+  /** tcp4_gro_complete: fix up a merged packet before delivery. */
+  groComplete?(skb: SkBuff): void;
+  /** tcp4_gso_segment: split a GSO skb into MSS-sized skbs linked through `next`. */
+  gsoSegment?(skb: SkBuff, features: number): SkBuff | null;
+}
