@@ -19,3 +19,4 @@ export type * from './qdisc.js';
 export type * from './net.js';
 export type * from './inet_connection_sock.js';
 export type * from './tcp_cong.js';
+export type * from './pci.js';
