@@ -28,6 +28,8 @@ export interface TcpCaSock {
   icskCaPriv: Record<string, number>;
   /** Jiffies at HZ = 1000 (tcp_jiffies32). */
   jiffies: number;
+  /** Jiffies of the last data sent (tp->lsndtime), for idle-restart in cwndEvent. */
+  lsndtime?: number;
 }
 
 /** struct ack_sample */
