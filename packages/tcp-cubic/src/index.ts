@@ -1,1 +1,1 @@
-export {};
+export { cubicOps, cubicParams, cubicRecalcParams } from './tcp_cubic.js';
