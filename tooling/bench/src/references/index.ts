@@ -1,0 +1,6 @@
+import type { Reference } from '../types.js';
+import { memcpyFrames } from './memcpy.js';
+import { nodeTcpCrr, nodeTcpRr, nodeTcpStream } from './node_tcp.js';
+
+/** Every reference, in the order they are measured. */
+export const REFERENCES: readonly Reference[] = [memcpyFrames, nodeTcpStream, nodeTcpRr, nodeTcpCrr];
