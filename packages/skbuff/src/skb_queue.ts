@@ -1,6 +1,6 @@
 // struct sk_buff_head and the __skb_queue_* list operations of include/linux/skbuff.h.
-// The queue is a null-terminated doubly linked list through skb.next/prev; every op is O(1)
-// except purge and splice's bookkeeping. Callers serialise, as with the lockless __ variants.
+// The queue is a null-terminated doubly linked list through skb.next/prev; every op but purge
+// is O(1). Callers serialise, as with the lockless __ variants.
 import type { SkBuff as ISkBuff, SkBuffHead as ISkBuffHead } from '@knet/include';
 import { SKB_DROP_REASON } from '@knet/include';
 import { kfreeSkbReason } from './skbuff.js';
