@@ -163,4 +163,36 @@ export interface NetDevice {
   rxHandler: ((skb: SkBuff) => boolean) | null;
   napiList: NapiStruct[];
   watchdogTimeo: number;
+  /** IFF_NO_QUEUE and other netdev_priv_flags; allocNetdev sets 0. */
+  privFlags?: number;
+  /** RX queues (netdev_rx_queue), each with its RPS CPU mask. */
+  rxQueues?: NetdevRxQueue[];
+}
+
+/** struct netdev_rx_queue: per RX queue steering state. */
+export interface NetdevRxQueue {
+  dev: NetDevice;
+  index: number;
+  /** rps_cpus bitmask (bit n: CPU n); 0 = RPS off for this queue. */
+  rpsCpus: number;
+  /** The CPUs of `rpsCpus` in order (rps_map), rebuilt when the mask changes. */
+  rpsMap: number[];
+}
+
+/**
+ * struct packet_offload: GRO and GSO callbacks for one ETH_P_* type (net/core/gro.c).
+ * gsoSegment sees skb.data at the network header; segments come back linked through `next`,
+ * each with macHeader set (data at the network or the mac header); null on failure.
+ * groReceive sees this NAPI's held packets (oldest first) and returns GRO_MERGED,
+ * GRO_MERGED_FREE (the core frees skb), GRO_HELD (hold skb as a new flow) or GRO_NORMAL
+ * (deliver skb now). Setting cb.groFlush on a held packet asks the core to complete and
+ * deliver it now (Linux's returned `pp`).
+ */
+export interface PacketOffload {
+  readonly name: string;
+  readonly type: number;
+  groReceive?(list: SkBuff[], skb: SkBuff): number;
+  /** Fix up a merged packet's headers before it goes up; 0 or -errno. */
+  groComplete?(skb: SkBuff): number;
+  gsoSegment?(skb: SkBuff, features: number): SkBuff | null;
 }

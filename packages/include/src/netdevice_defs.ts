@@ -5,6 +5,12 @@ export const NET_XMIT_SUCCESS = 0x00, NET_XMIT_DROP = 0x01, NET_XMIT_CN = 0x02, 
 export const IFF_UP = 0x1, IFF_BROADCAST = 0x2, IFF_DEBUG = 0x4, IFF_LOOPBACK = 0x8,
   IFF_POINTOPOINT = 0x10, IFF_RUNNING = 0x40, IFF_NOARP = 0x80, IFF_PROMISC = 0x100,
   IFF_ALLMULTI = 0x200, IFF_MULTICAST = 0x1000, IFF_LOWER_UP = 0x10000;
+/** dev->priv_flags (enum netdev_priv_flags) */
+export const IFF_LIVE_ADDR_CHANGE = 1 << 15, IFF_NO_QUEUE = 1 << 21;
+/** enum gro_result */
+export const GRO_MERGED = 0, GRO_MERGED_FREE = 1, GRO_HELD = 2, GRO_NORMAL = 3, GRO_CONSUMED = 4;
+/** MAX_GRO_SKBS: held flows per NAPI. */
+export const MAX_GRO_SKBS = 8;
 // Features are bits in a plain number (fits 31 bits without sign trouble).
 export const NETIF_F_SG = 1 << 0, NETIF_F_IP_CSUM = 1 << 1, NETIF_F_HW_CSUM = 1 << 3,
   NETIF_F_RXCSUM = 1 << 4, NETIF_F_TSO = 1 << 5, NETIF_F_GSO = 1 << 6, NETIF_F_GRO = 1 << 7,

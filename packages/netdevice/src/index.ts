@@ -1,1 +1,14 @@
-export {};
+export * from './core.js';
+export * from './tracepoint.js';
+export * from './net_namespace.js';
+export * from './dev.js';
+export * from './dev_rx.js';
+export * from './dev_xmit.js';
+export * from './napi.js';
+export * from './gro.js';
+export * from './flow_dissector.js';
+export * from './eth.js';
+export * from './sch_api.js';
+export * from './sch_generic.js';
+export * from './drop.js';
+export * from './pcap.js';
