@@ -1,0 +1,348 @@
+// Ethernet wires: ports, point-to-point cables and a learning switch, timed on a Clock.
+//
+// A frame occupies its link for its wire time (preamble, FCS and inter-frame gap included, as
+// on real 802.3), queues behind frames sent earlier, then arrives after the propagation delay.
+// Impairments draw from the clock's random(), so a seeded virtual clock replays exactly.
+import type { Clock, ClockEvent } from '@knet/include';
+
+/** Anything that can take a frame off a wire: a NIC model, a switch port, a test probe. */
+export interface FrameSink {
+  /** `bytes[0, len)` is the frame without FCS; the array is reused after the call returns. */
+  receiveFrame(bytes: Uint8Array, len: number): void;
+}
+
+/** Per-frame probabilities in [0, 1]. `corrupt` flips one bit that the FCS failed to catch. */
+export interface Impairment {
+  loss?: number;
+  duplicate?: number;
+  reorder?: number;
+  corrupt?: number;
+  /** Extra delay of a reordered frame, so later frames overtake it (default 50 µs). */
+  reorderDelayUs?: number;
+}
+
+export interface LinkOpts {
+  /** Default 1000 (1 Gbit/s). */
+  speedMbps?: number;
+  /** One-way propagation delay, default 5 µs. */
+  delayUs?: number;
+  impair?: Impairment;
+  /** Bytes that may wait for the wire before tail drop (default 512 KiB). */
+  queueLimitBytes?: number;
+}
+
+/** Preamble + SFD (8), FCS (4) and the inter-frame gap (12) that every frame adds on the wire. */
+export const WIRE_OVERHEAD = 24;
+export const ETH_ZLEN_WIRE = 60;
+
+export interface PortStats {
+  txFrames: number;
+  txBytes: number;
+  rxFrames: number;
+  rxBytes: number;
+  /** Sent while the carrier was down, or tail-dropped by a full link queue. */
+  txDropped: number;
+}
+
+/** One end of a link. Frames sent go to the peer; frames received go to `sink`. */
+export class Port {
+  link: LinkDir | null = null;
+  carrier = false;
+  speedMbps = 0;
+  /** Told when the carrier changes (a PHY's link interrupt). */
+  onCarrier: ((up: boolean) => void) | null = null;
+  readonly stats: PortStats = { txFrames: 0, txBytes: 0, rxFrames: 0, rxBytes: 0, txDropped: 0 };
+
+  constructor(
+    readonly name: string,
+    public sink: FrameSink,
+  ) {}
+
+  /** Put a frame on the wire: the time (ms) its last bit leaves, or -1 if it was dropped. */
+  send(bytes: Uint8Array, len: number): number {
+    const l = this.link;
+    if (l === null || !this.carrier) {
+      this.stats.txDropped++;
+      return -1;
+    }
+    const end = l.transmit(bytes, len);
+    if (end < 0) this.stats.txDropped++;
+    else {
+      this.stats.txFrames++;
+      this.stats.txBytes += len;
+    }
+    return end;
+  }
+
+  /** When the wire is free for a new frame (ms). */
+  wireFreeAt(): number {
+    return this.link === null ? 0 : this.link.busyUntil;
+  }
+
+  setCarrier(up: boolean, speedMbps: number): void {
+    if (this.carrier === up) return;
+    this.carrier = up;
+    this.speedMbps = up ? speedMbps : 0;
+    if (!up && this.link !== null) this.link.flush();
+    if (this.onCarrier !== null) this.onCarrier(up);
+  }
+
+  deliver(bytes: Uint8Array, len: number): void {
+    this.stats.rxFrames++;
+    this.stats.rxBytes += len;
+    this.sink.receiveFrame(bytes, len);
+  }
+}
+
+const POOL_BUF = 2048;
+
+/** One direction of a link: serialization, queueing, delay and impairment. */
+export class LinkDir {
+  readonly speedMbps: number;
+  readonly delayMs: number;
+  busyUntil = 0;
+  lost = 0;
+  duplicated = 0;
+  reordered = 0;
+  corrupted = 0;
+  tailDrops = 0;
+  private readonly loss: number;
+  private readonly dup: number;
+  private readonly reorder: number;
+  private readonly corrupt: number;
+  private readonly reorderMs: number;
+  private readonly limitBytes: number;
+  // In-flight frames sorted by arrival time, from index `head`.
+  private fBuf: Uint8Array[] = [];
+  private fLen: number[] = [];
+  private fAt: number[] = [];
+  private head = 0;
+  private pool: Uint8Array[] = [];
+  private ev: ClockEvent | null = null;
+  private evAt = Infinity;
+  private readonly deliverFn = (): void => this.deliver();
+
+  constructor(
+    private readonly clock: Clock,
+    readonly to: Port,
+    opts: LinkOpts,
+  ) {
+    this.speedMbps = opts.speedMbps ?? 1000;
+    this.delayMs = (opts.delayUs ?? 5) / 1000;
+    const im = opts.impair ?? {};
+    this.loss = im.loss ?? 0;
+    this.dup = im.duplicate ?? 0;
+    this.reorder = im.reorder ?? 0;
+    this.corrupt = im.corrupt ?? 0;
+    this.reorderMs = (im.reorderDelayUs ?? 50) / 1000;
+    this.limitBytes = opts.queueLimitBytes ?? 512 * 1024;
+  }
+
+  /** Wire time of a `len`-byte frame in ms. */
+  wireTime(len: number): number {
+    return ((len < ETH_ZLEN_WIRE ? ETH_ZLEN_WIRE : len) + WIRE_OVERHEAD) * 8 / (this.speedMbps * 1000);
+  }
+
+  transmit(bytes: Uint8Array, len: number): number {
+    const now = this.clock.now();
+    const start = this.busyUntil > now ? this.busyUntil : now;
+    if ((start - now) * this.speedMbps * 125 > this.limitBytes) {
+      this.tailDrops++;
+      return -1;
+    }
+    const end = start + this.wireTime(len);
+    this.busyUntil = end;
+    let at = end + this.delayMs;
+    if (this.loss > 0 && this.clock.random() < this.loss) {
+      this.lost++;
+      return end;
+    }
+    if (this.reorder > 0 && this.clock.random() < this.reorder) {
+      this.reordered++;
+      at += this.reorderMs;
+    }
+    const copy = this.enqueue(bytes, len, at);
+    if (this.corrupt > 0 && this.clock.random() < this.corrupt && len > 0) {
+      this.corrupted++;
+      const bit = Math.floor(this.clock.random() * len * 8);
+      copy[bit >> 3] ^= 1 << (bit & 7);
+    }
+    if (this.dup > 0 && this.clock.random() < this.dup) {
+      this.duplicated++;
+      this.enqueue(copy, len, at);
+    }
+    return end;
+  }
+
+  /** Carrier loss: what is on the wire never arrives. */
+  flush(): void {
+    for (let i = this.head; i < this.fBuf.length; i++) this.recycle(this.fBuf[i]);
+    this.lost += this.fBuf.length - this.head;
+    this.fBuf.length = this.fLen.length = this.fAt.length = 0;
+    this.head = 0;
+    if (this.ev !== null) this.clock.cancel(this.ev);
+    this.ev = null;
+    this.evAt = Infinity;
+  }
+
+  private enqueue(bytes: Uint8Array, len: number, at: number): Uint8Array {
+    const buf = len <= POOL_BUF && this.pool.length > 0 ? this.pool.pop()! : new Uint8Array(len <= POOL_BUF ? POOL_BUF : len);
+    buf.set(bytes.subarray(0, len));
+    if (this.head > 64 && this.head * 2 > this.fBuf.length) {
+      this.fBuf.splice(0, this.head);
+      this.fLen.splice(0, this.head);
+      this.fAt.splice(0, this.head);
+      this.head = 0;
+    }
+    let i = this.fAt.length;
+    while (i > this.head && this.fAt[i - 1] > at) i--;
+    if (i === this.fAt.length) {
+      this.fBuf.push(buf);
+      this.fLen.push(len);
+      this.fAt.push(at);
+    } else {
+      this.fBuf.splice(i, 0, buf);
+      this.fLen.splice(i, 0, len);
+      this.fAt.splice(i, 0, at);
+    }
+    this.arm();
+    return buf;
+  }
+
+  private arm(): void {
+    if (this.head >= this.fAt.length) return;
+    const at = this.fAt[this.head];
+    if (this.ev !== null) {
+      if (this.evAt <= at) return;
+      this.clock.cancel(this.ev);
+    }
+    this.evAt = at;
+    const d = at - this.clock.now();
+    this.ev = this.clock.schedule(d > 0 ? d : 0, this.deliverFn);
+  }
+
+  private deliver(): void {
+    this.ev = null;
+    this.evAt = Infinity;
+    const now = this.clock.now();
+    // 1 ns of slack: arrival times are sums of floating-point wire times.
+    while (this.head < this.fAt.length && this.fAt[this.head] <= now + 1e-6) {
+      const buf = this.fBuf[this.head];
+      const len = this.fLen[this.head];
+      this.head++;
+      this.to.deliver(buf, len);
+      this.recycle(buf);
+    }
+    if (this.head === this.fAt.length) {
+      this.fBuf.length = this.fLen.length = this.fAt.length = 0;
+      this.head = 0;
+    }
+    this.arm();
+  }
+
+  private recycle(buf: Uint8Array): void {
+    if (buf.length === POOL_BUF && this.pool.length < 256) this.pool.push(buf);
+  }
+}
+
+/** A point-to-point cable between two ports; carrier comes up when it is plugged in. */
+export class Cable {
+  readonly ab: LinkDir;
+  readonly ba: LinkDir;
+  constructor(
+    clock: Clock,
+    readonly a: Port,
+    readonly b: Port,
+    opts: LinkOpts = {},
+  ) {
+    this.ab = new LinkDir(clock, b, opts);
+    this.ba = new LinkDir(clock, a, opts);
+    a.link = this.ab;
+    b.link = this.ba;
+    this.setCarrier(true);
+  }
+
+  /** Pull the plug (false) or plug it back in (true): both ends see the carrier change. */
+  setCarrier(up: boolean): void {
+    this.a.setCarrier(up, this.ab.speedMbps);
+    this.b.setCarrier(up, this.ba.speedMbps);
+  }
+}
+
+export interface SwitchStats {
+  forwarded: number;
+  flooded: number;
+  filtered: number;
+  runts: number;
+}
+
+/** A store-and-forward learning bridge (IEEE 802.1D): learns source MACs, ages them out. */
+export class LearningSwitch {
+  readonly ports: Port[] = [];
+  readonly cables: Cable[] = [];
+  readonly stats: SwitchStats = { forwarded: 0, flooded: 0, filtered: 0, runts: 0 };
+  private readonly fdbPort = new Map<number, number>();
+  private readonly fdbSeen = new Map<number, number>();
+  readonly agingMs: number;
+
+  constructor(
+    private readonly clock: Clock,
+    opts: { agingMs?: number } = {},
+  ) {
+    // 802.1D's default ageing time, 300 s.
+    this.agingMs = opts.agingMs ?? 300_000;
+  }
+
+  /** Cable `peer` to a new switch port; returns the port's index. */
+  connect(peer: Port, opts: LinkOpts = {}): number {
+    const idx = this.ports.length;
+    const sw = this;
+    const p = new Port(`sw${idx}`, { receiveFrame: (b, l) => sw.ingress(idx, b, l) });
+    this.ports.push(p);
+    this.cables.push(new Cable(this.clock, p, peer, opts));
+    return idx;
+  }
+
+  /** The port a MAC was learned on, or -1 (unknown or aged out). */
+  lookup(mac: number): number {
+    const p = this.fdbPort.get(mac);
+    if (p === undefined) return -1;
+    if (this.clock.now() - this.fdbSeen.get(mac)! > this.agingMs) {
+      this.fdbPort.delete(mac);
+      this.fdbSeen.delete(mac);
+      return -1;
+    }
+    return p;
+  }
+
+  private ingress(idx: number, b: Uint8Array, len: number): void {
+    if (len < 14) {
+      this.stats.runts++;
+      return;
+    }
+    const src = macAt(b, 6);
+    // A group source address is invalid (802.3 §3.2.3); never learn it.
+    if ((b[6] & 1) === 0) {
+      this.fdbPort.set(src, idx);
+      this.fdbSeen.set(src, this.clock.now());
+    }
+    const out = (b[0] & 1) === 0 ? this.lookup(macAt(b, 0)) : -1;
+    if (out === idx) {
+      this.stats.filtered++;
+      return;
+    }
+    if (out >= 0) {
+      this.stats.forwarded++;
+      this.ports[out].send(b, len);
+      return;
+    }
+    this.stats.flooded++;
+    for (let i = 0; i < this.ports.length; i++) if (i !== idx) this.ports[i].send(b, len);
+  }
+}
+
+/** A 48-bit MAC at b[off] as a number (exact: below 2^53). */
+export function macAt(b: Uint8Array, off: number): number {
+  return (b[off] * 0x10000 + ((b[off + 1] << 8) | b[off + 2])) * 0x1000000 +
+    ((b[off + 3] << 16) | (b[off + 4] << 8) | b[off + 5]);
+}
