@@ -1,1 +1,3 @@
-export {};
+export * from './sch_pfifo_fast.js';
+export * from './sch_fifo.js';
+export * from './tc.js';
