@@ -129,11 +129,13 @@ export function skbGsoSegment(skb: SkBuff, features: number): SkBuff | null {
   traceEvent(net, 'skbGsoSegment');
   const off = findOffload(net, skb.protocol);
   if (off === null || off.gsoSegment === undefined) return null;
-  if (skb.macHeader < 0 || skb.macHeader > skb.data) skb.macHeader = skb.data;
-  const macLen = skb.data - skb.macHeader;
+  // Data sits at the mac header here; the network header says where L3 starts (mac_len).
+  if (skb.macHeader < 0) skb.macHeader = skb.data;
+  const nh = skb.networkHeader;
+  const macLen = nh >= skb.macHeader && nh <= skb.tail ? nh - skb.macHeader : dev.hardHeaderLen;
   skb.macLen = macLen;
-  skbPull(skb, macLen);
-  if (skb.networkHeader < 0) skb.networkHeader = skb.data;
+  if (skbPull(skb, macLen) < 0) return null;
+  skb.networkHeader = skb.data;
   const segs = off.gsoSegment(skb, features);
   skbPush(skb, macLen);
   for (let s = segs; s !== null; s = s.next) {
