@@ -1,1 +1,3 @@
-export {};
+export * from './neighbour.js';
+export * from './arp_hdr.js';
+export * from './arp.js';
