@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { interpretShell, parseSysctlFile } from './shell.js';
+
+describe('shell lines', () => {
+  it('treats defaults.sh at any depth as the defaults file', () => {
+    expect(interpretShell('../common/defaults.sh')).toEqual([{ kind: 'defaults' }]);
+    expect(interpretShell('../../../common/defaults.sh\n')).toEqual([{ kind: 'defaults' }]);
+  });
+
+  it('reads sysctls from set_sysctls.py and sysctl -q, across continuations', () => {
+    expect(interpretShell('../common/defaults.sh\n ../common/set_sysctls.py \\\n\t/proc/sys/net/ipv4/tcp_min_tso_segs=10 \\\n /proc/sys/net/ipv4/tcp_timestamps=0\n')).toEqual([
+      { kind: 'defaults' },
+      { kind: 'sysctl', name: 'net.ipv4.tcp_min_tso_segs', value: '10' },
+      { kind: 'sysctl', name: 'net.ipv4.tcp_timestamps', value: '0' },
+    ]);
+    expect(interpretShell('sysctl -q net.ipv4.tcp_ecn=2')).toEqual([{ kind: 'sysctl', name: 'net.ipv4.tcp_ecn', value: '2' }]);
+    expect(interpretShell('sysctl -e -q net.ipv4.tcp_min_tso_segs=2')).toEqual([{ kind: 'sysctl', name: 'net.ipv4.tcp_min_tso_segs', value: '2' }]);
+  });
+
+  it('ignores known no-ops and flags everything else', () => {
+    expect(interpretShell('/tmp/sysctl_restore_${PPID}.sh').map((s) => s.kind)).toEqual(['noop']);
+    expect(interpretShell('ip tcp_metrics flush all > /dev/null 2>&1').map((s) => s.kind)).toEqual(['noop']);
+    expect(interpretShell('tc qdisc delete dev tun0 root 2>/dev/null ; tc qdisc add dev tun0 root pfifo limit 0').map((s) => s.kind)).toEqual(['noop', 'noop']);
+    expect(interpretShell('nstat > /dev/null').map((s) => s.kind)).toEqual(['noop']);
+    expect(interpretShell('nstat | grep TcpExtOutOfWindowIcmps > /dev/null')).toEqual([{ kind: 'unsupported', command: 'nstat | grep TcpExtOutOfWindowIcmps > /dev/null' }]);
+    expect(interpretShell('ethtool -K tun0 gso off tso off')[0]!.kind).toBe('unsupported');
+  });
+
+  it('parses the defaults file format', () => {
+    const m = parseSysctlFile('# comment\nnet.ipv4.tcp_rmem = 4096 540000\t15728640\nnet.ipv4.tcp_sack = 1 # trailing\n');
+    expect([...m]).toEqual([['net.ipv4.tcp_rmem', '4096 540000 15728640'], ['net.ipv4.tcp_sack', '1']]);
+    expect(() => parseSysctlFile('nonsense')).toThrow();
+  });
+});

@@ -1,0 +1,71 @@
+// What a script's `shell` lines mean here. There is no shell: the lines scripts use either set
+// sysctls, are harmless on a fresh virtual host, or need something knet does not model.
+
+export type ShellStep =
+  | { kind: 'sysctl'; name: string; value: string }
+  | { kind: 'defaults' }
+  | { kind: 'noop'; command: string }
+  | { kind: 'unsupported'; command: string };
+
+/** Split a command block into simple commands and interpret each. */
+export function interpretShell(text: string): ShellStep[] {
+  const joined = text.replace(/\\\r?\n/g, ' ');
+  const out: ShellStep[] = [];
+  for (const raw of joined.split(/\n|;|&&/)) {
+    const cmd = raw.trim();
+    if (cmd === '') continue;
+    out.push(...interpretCommand(cmd));
+  }
+  return out;
+}
+
+const REDIRECT = /\s*(?:&>|\d?>>?)\s*(?:&\d|\/dev\/null)/g;
+
+function interpretCommand(cmd: string): ShellStep[] {
+  const words = cmd.replace(REDIRECT, '').trim().split(/\s+/);
+  const prog = words[0]!;
+  if (/^(?:\.\.\/)*common\/defaults\.sh$/.test(prog) && words.length === 1) return [{ kind: 'defaults' }];
+  if (/^(?:\.\.\/)*common\/set_sysctls\.py$/.test(prog)) {
+    const steps: ShellStep[] = [];
+    for (const w of words.slice(1)) {
+      const m = /^\/proc\/sys\/(.+?)=(.*)$/.exec(w);
+      if (!m) return [{ kind: 'unsupported', command: cmd }];
+      steps.push({ kind: 'sysctl', name: m[1]!.replace(/\//g, '.'), value: m[2]! });
+    }
+    return steps;
+  }
+  if (prog === 'sysctl') {
+    const steps: ShellStep[] = [];
+    for (const w of words.slice(1)) {
+      if (/^-[qwe]+$/.test(w)) continue;
+      const m = /^([a-z0-9_.]+)=(.*)$/.exec(w);
+      if (!m) return [{ kind: 'unsupported', command: cmd }];
+      steps.push({ kind: 'sysctl', name: m[1]!, value: m[2]!.replace(/^"(.*)"$/, '$1') });
+    }
+    return steps;
+  }
+  // Restoring sysctls is moot: every script gets a fresh host.
+  if (/^\/tmp\/sysctl_restore_\$\{?PPID\}?\.sh$/.test(prog) && words.length === 1) return [{ kind: 'noop', command: cmd }];
+  // A fresh host has no cached metrics.
+  if (prog === 'ip' && words[1] === 'tcp_metrics' && words[2] === 'flush') return [{ kind: 'noop', command: cmd }];
+  // The test device's qdisc is a plain FIFO already; deleting it first changes nothing.
+  if (prog === 'tc' && words[1] === 'qdisc' && (words.includes('pfifo') || words[2] === 'delete' || words[2] === 'del')) {
+    return [{ kind: 'noop', command: cmd }];
+  }
+  // Resetting the SNMP counters affects nothing a script can observe without nstat itself.
+  if (prog === 'nstat' && words.length === 1) return [{ kind: 'noop', command: cmd }];
+  return [{ kind: 'unsupported', command: cmd }];
+}
+
+/** Parse a `name = value` sysctl file (common/defaults.sysctl); '#' starts a comment. */
+export function parseSysctlFile(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const s = line.replace(/#.*/, '').trim();
+    if (!s) continue;
+    const eq = s.indexOf('=');
+    if (eq < 0) throw new Error(`bad sysctl line: ${line}`);
+    out.set(s.slice(0, eq).trim(), s.slice(eq + 1).trim().replace(/\s+/g, ' '));
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+// What the runner drives: one fresh network stack per script, on a virtual clock. The
+// runner plays the remote peer (198.18.0.2) and the local application; the target is the
+// local host (198.18.0.1) whose kernel is under test.
+
+export interface TargetConfig {
+  /** Host-order address of the stack under test: 198.18.0.1. */
+  localIp: number;
+  /** Host-order address of the scripted peer: 198.18.0.2 (reached directly, one hop). */
+  remoteIp: number;
+  /** Link MTU, 1500 unless the script says otherwise. */
+  mtu: number;
+  /** Sysctls to apply before the first event, by dotted name ("net.ipv4.tcp_sack" → "1"). */
+  sysctls: ReadonlyMap<string, string>;
+}
+
+/** A system call argument, with the script's symbols and `...` placeholders already resolved. */
+export type SysValue =
+  | { kind: 'int'; value: number }
+  | { kind: 'bytes'; data: Uint8Array }
+  | { kind: 'sockaddr'; family: number; addr: number; port: number }
+  | { kind: 'list'; items: SysValue[] }
+  | { kind: 'struct'; fields: Record<string, SysValue> }
+  | { kind: 'null' };
+
+export interface SyscallOutcome {
+  /** The return value; -1 on error, as user space sees it. */
+  ret: number;
+  /** Positive errno when ret is -1, else 0. */
+  errno: number;
+  /**
+   * What the call wrote through pointer arguments, by argument index: getsockopt's value and
+   * length ([42000], [4]), poll's revents, epoll_wait's events, ioctl results ...
+   * Missing entries are not checked.
+   */
+  out?: ReadonlyArray<SysValue | undefined>;
+}
+
+export type SyscallStart =
+  | { done: SyscallOutcome }
+  /** The call blocks; `poll` returns the outcome once it has completed, else null. */
+  | { pending: { poll(): SyscallOutcome | null } }
+  /** The target cannot run this call at all (an unimplemented syscall or option). */
+  | { unsupported: string };
+
+export interface Target {
+  /** Virtual time in microseconds since the target was created. */
+  now(): number;
+  /**
+   * Run the stack (timers, softirqs) until `untilUsecs`, or return early just after a packet
+   * has gone out, whichever comes first. Never moves backwards.
+   */
+  advance(untilUsecs: number): void;
+  /** Set a sysctl mid-script; false if the target does not know it. */
+  sysctl(name: string, value: string): boolean;
+  syscall(name: string, args: readonly SysValue[]): SyscallStart;
+  /** Deliver an IPv4 packet from the peer to the stack, as if it arrived on the wire now. */
+  inject(packet: Uint8Array): void;
+  /** Every IPv4 packet the stack sends, with the virtual time it left. */
+  onOutbound(cb: (packet: Uint8Array, usecs: number) => void): void;
+  /** struct tcp_info of a socket as `tcpi_*` fields, or null for a bad fd. */
+  tcpInfo(fd: number): Readonly<Record<string, number>> | null;
+  destroy(): void;
+}
+
+export type TargetFactory = (config: TargetConfig) => Target;
+
+/** The name under which a stack package exports its factory, e.g. `@knet/host`. */
+export const TARGET_FACTORY_EXPORT = 'createPacketdrillTarget';
+
+/** Addresses used in place of packetdrill's 192.168.0.1 / 192.0.2.1 defaults. */
+export const LOCAL_IP = 0xc6120001; // 198.18.0.1
+export const REMOTE_IP = 0xc6120002; // 198.18.0.2
