@@ -12,3 +12,4 @@ export * from './sch_api.js';
 export * from './sch_generic.js';
 export * from './drop.js';
 export * from './pcap.js';
+export * from './datagram.js';
