@@ -3,7 +3,6 @@ import { ArgError } from './args.js';
 import { COMMANDS } from './commands/index.js';
 import { helpText } from './commands/help.js';
 import type { Command } from './commands/types.js';
-import { CoreUnavailable } from './core/api.js';
 import type { Io } from './io.js';
 
 export async function runCli(argv: readonly string[], io: Io, commands: readonly Command[] = COMMANDS): Promise<number> {
@@ -27,10 +26,6 @@ export async function runCli(argv: readonly string[], io: Io, commands: readonly
     if (e instanceof ArgError) {
       io.stderr.write(`knet ${cmd.name}: ${e.message}\n${cmd.usage}\n`);
       return 2;
-    }
-    if (e instanceof CoreUnavailable) {
-      io.stderr.write(`knet ${cmd.name}: ${e.message}\n`);
-      return 1;
     }
     io.stderr.write(`knet ${cmd.name}: ${(e as Error)?.stack ?? String(e)}\n`);
     return 1;

@@ -1,7 +1,7 @@
 // knet demo: frames across a veth pair through the whole core, then what the core counted.
 import { ETH_FRAME_LEN, NET_XMIT_SUCCESS } from '@knet/include';
 import { intFlag, parseArgs } from '../args.js';
-import { loadCoreApi } from '../core/api.js';
+import { core } from '../core/api.js';
 import { makeVethPair } from '../core/veth_pair.js';
 import type { Io } from '../io.js';
 import { createOutput } from '../ui/output.js';
@@ -18,9 +18,9 @@ export interface DemoResult {
 
 const BATCH = 64;
 
-export async function runDemo(frames: number, len: number, onProgress?: (done: number) => void): Promise<DemoResult> {
-  const api = await loadCoreApi();
-  const pair = makeVethPair(api);
+export async function runDemo(frames: number, len: number, qdisc: string, onProgress?: (done: number) => void): Promise<DemoResult> {
+  const api = core;
+  const pair = makeVethPair(api, { qdisc });
   let sent = 0;
   while (sent < frames) {
     const n = Math.min(BATCH, frames - sent);
@@ -34,7 +34,7 @@ export async function runDemo(frames: number, len: number, onProgress?: (done: n
 
   function finish(): DemoResult {
     pair.clock.runUntilIdle();
-    const q = pair.dev0.txQueues[0]!.qdisc;
+    const q = pair.dev0.txQueues[0]!.qdiscSleeping;
     const drops = { ...api.dropCountsByName(pair.a) };
     for (const [k, v] of Object.entries(api.dropCountsByName(pair.b))) drops[k] = (drops[k] ?? 0) + v;
     return {
@@ -55,17 +55,19 @@ export async function runDemo(frames: number, len: number, onProgress?: (done: n
 export const demo: Command = {
   name: 'demo',
   summary: 'send frames across a veth pair through the core and show what it counted',
-  usage: `usage: knet demo [--frames N] [--len BYTES] [--json]
+  usage: `usage: knet demo [--frames N] [--len BYTES] [--qdisc NAME] [--json]
   --frames N   frames to send (default 1000)
   --len BYTES  frame length including the Ethernet header (default ${ETH_FRAME_LEN})
+  --qdisc NAME root qdisc on veth0: pfifo_fast (default), pfifo, bfifo, noqueue
   --json       print one JSON object: { veth: { sent, received, bytes }, qdisc, drops }`,
   async run(argv, io: Io) {
-    const args = parseArgs(argv, { boolean: ['json'], string: ['frames', 'len'] });
+    const args = parseArgs(argv, { boolean: ['json'], string: ['frames', 'len', 'qdisc'] });
     const frames = intFlag(args, 'frames', 1000);
     const len = intFlag(args, 'len', ETH_FRAME_LEN);
     const out = createOutput(io, args.flags.json === true);
     const bar = createProgress(out.human, frames, 'veth0 → veth1');
-    const r = await runDemo(frames, len, (d) => bar.update(d));
+    const qdisc = typeof args.flags.qdisc === 'string' ? args.flags.qdisc : 'pfifo_fast';
+    const r = await runDemo(frames, len, qdisc, (d) => bar.update(d));
     bar.done();
     if (out.json) {
       out.result({ veth: r.veth, qdisc: r.qdisc, drops: r.drops });

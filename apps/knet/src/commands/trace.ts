@@ -1,7 +1,7 @@
 // knet trace: one frame across a veth pair, printed as the chain of functions it went through.
 import { CTX_NAMES } from '@knet/include';
 import { intFlag, parseArgs } from '../args.js';
-import { loadCoreApi } from '../core/api.js';
+import { core } from '../core/api.js';
 import { makeVethPair } from '../core/veth_pair.js';
 import { createOutput } from '../ui/output.js';
 import type { Command } from './types.js';
@@ -14,8 +14,8 @@ export interface TraceLine {
 }
 
 export async function traceOneFrame(len: number): Promise<TraceLine[]> {
-  const api = await loadCoreApi();
-  const pair = makeVethPair(api);
+  const api = core;
+  const pair = makeVethPair(api, { qdisc: 'pfifo_fast' });
   const lines: TraceLine[] = [];
   const sinkFor = (host: string) => ({
     event(fn: string, cpu: number, ctx: number) {

@@ -2,10 +2,11 @@
 // far side: devQueueXmit → qdisc → veth → netifRx → backlog NAPI → ptype_base.
 import { ETH_ALEN, ETH_FRAME_LEN, ETH_HLEN, ETH_P_IP, NET_RX_SUCCESS } from '@knet/include';
 import type { Net, NetDevice, PacketType, SkBuff } from '@knet/include';
-import type { CoreApi, VirtualClockLike } from './api.js';
+import type { VirtualClock } from '@knet/softirq';
+import type { CoreApi } from './api.js';
 
 export interface VethPair {
-  clock: VirtualClockLike;
+  clock: VirtualClock;
   a: Net;
   b: Net;
   dev0: NetDevice;
@@ -16,14 +17,20 @@ export interface VethPair {
   send(len?: number): number;
 }
 
-export function makeVethPair(api: CoreApi, seed = 1): VethPair {
-  const clock = api.createVirtualClock({ seed });
+/**
+ * veth defaults to noqueue, as in Linux; `qdisc` replaces it on veth0 (`tc qdisc replace dev
+ * veth0 root pfifo_fast`) so frames go through a real queue and the TX softirq.
+ */
+export function makeVethPair(api: CoreApi, opts: { seed?: number; qdisc?: string } = {}): VethPair {
+  const clock = api.createVirtualClock({ seed: opts.seed ?? 1 });
   const a = api.allocNet({ name: 'a', clock, cpus: 1 });
   const b = api.allocNet({ name: 'b', clock, cpus: 1 });
-  api.vethNewLink(a, 'veth0', 'veth1', b);
-  const dev0 = a.devByName.get('veth0');
-  const dev1 = b.devByName.get('veth1');
-  if (!dev0 || !dev1) throw new Error('vethNewLink did not register veth0 and veth1');
+  const [dev0, dev1] = api.vethNewLink(a, 'veth0', 'veth1', b);
+  if (opts.qdisc) {
+    api.qdiscRegisterAll();
+    const err = api.tcQdiscReplace(dev0, opts.qdisc);
+    if (err < 0) throw new Error(`tc qdisc replace dev veth0 root ${opts.qdisc}: error ${err}`);
+  }
   api.devOpen(dev0);
   api.devOpen(dev1);
   const pair: VethPair = {
@@ -50,7 +57,8 @@ export function makeVethPair(api: CoreApi, seed = 1): VethPair {
     dev: null,
     func(skb: SkBuff) {
       pair.received++;
-      pair.receivedBytes += skb.len;
+      // skb.len excludes the Ethernet header eth_type_trans pulled; count the whole frame.
+      pair.receivedBytes += skb.len + (skb.data - skb.macHeader);
       api.consumeSkb(skb);
       return NET_RX_SUCCESS;
     },
