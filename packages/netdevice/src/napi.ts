@@ -174,7 +174,7 @@ export function netRxAction(cpu: Cpu): void {
   const clock = net.clock;
   const timeLimit = clock.now() + core.netdevBudgetUsecs / 1000;
   let budget = core.netdevBudget;
-  while (remaining > 0) {
+  while (remaining > 0 && list.length !== 0) {
     const napi = list.shift()!;
     remaining--;
     budget -= napiPoll(napi, repoll);

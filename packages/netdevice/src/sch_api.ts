@@ -2,6 +2,7 @@
 import type { Net, NetDevice, NetdevQueue, Qdisc, QdiscOps, SkBuff } from '@knet/include';
 import { EEXIST, EINVAL, ENOENT, SKB_DROP_REASON } from '@knet/include';
 import { kfreeSkbReason } from '@knet/skbuff';
+import { noqueueQdiscOps } from './sch_generic.js';
 
 /** TC_H_ROOT / TC_H_UNSPEC */
 export const TC_H_ROOT = 0xffffffff, TC_H_UNSPEC = 0;
@@ -27,7 +28,10 @@ export function unregisterQdisc(ops: QdiscOps): number {
 export function qdiscLookupOps(netOrId: Net | string | null, id?: string): QdiscOps | null {
   const key = typeof netOrId === 'string' ? netOrId : id;
   if (key === undefined) return null;
-  return qdiscBase.get(key) ?? null;
+  const ops = qdiscBase.get(key);
+  if (ops !== undefined) return ops;
+  // noqueue is part of the core, so it resolves even before any qdisc module registers.
+  return key === noqueueQdiscOps.id ? noqueueQdiscOps : null;
 }
 
 /** Ids of the registered disciplines. */
