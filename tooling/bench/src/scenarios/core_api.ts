@@ -9,7 +9,9 @@ export interface VirtualClockLike extends Clock {
 export interface CoreApi {
   createVirtualClock(opts?: { seed?: number }): VirtualClockLike;
   allocNet(opts: { name: string; clock: Clock; cpus: number }): Net;
-  vethNewLink(net: Net, name: string, peerName: string, peerNet?: Net): unknown;
+  vethNewLink(net: Net, name: string, peerName: string, peerNet?: Net): [NetDevice, NetDevice];
+  qdiscRegisterAll(): number;
+  tcQdiscReplace(dev: NetDevice, id: string): number;
   devOpen(dev: NetDevice): number;
   devAddPack(net: Net, pt: PacketType): void;
   devQueueXmit(skb: SkBuff): number;
@@ -20,7 +22,7 @@ export interface CoreApi {
 }
 
 const NEEDED: (keyof CoreApi)[] = [
-  'createVirtualClock', 'allocNet', 'vethNewLink', 'devOpen', 'devAddPack', 'devQueueXmit',
+  'createVirtualClock', 'allocNet', 'vethNewLink', 'qdiscRegisterAll', 'tcQdiscReplace', 'devOpen', 'devAddPack', 'devQueueXmit',
   'allocSkb', 'skbReserve', 'skbPut', 'consumeSkb',
 ];
 
@@ -28,13 +30,14 @@ const NEEDED: (keyof CoreApi)[] = [
 export async function loadCoreApi(): Promise<CoreApi | { missing: string }> {
   let merged: Record<string, unknown>;
   try {
-    const [softirq, netdevice, skbuff, veth] = await Promise.all([
+    const [softirq, netdevice, skbuff, veth, qdisc] = await Promise.all([
       import('@knet/softirq'),
       import('@knet/netdevice'),
       import('@knet/skbuff'),
       import('@knet/veth'),
+      import('@knet/qdisc'),
     ]);
-    merged = { ...softirq, ...netdevice, ...skbuff, ...veth };
+    merged = { ...softirq, ...netdevice, ...skbuff, ...veth, ...qdisc };
   } catch (e) {
     return { missing: `cannot load the core: ${(e as Error).message}` };
   }

@@ -1,5 +1,5 @@
 // Two hosts on one virtual clock joined by a veth pair, with a counting ETH_P_IP handler on the
-// far side: the smallest path through devQueueXmit → qdisc → veth → netifRx → ptype_base.
+// far side: the smallest path through devQueueXmit → pfifo_fast → veth → netifRx → ptype_base.
 import { ETH_ALEN, ETH_FRAME_LEN, ETH_HLEN, ETH_P_IP, NET_RX_SUCCESS, type Net, type NetDevice, type PacketType, type SkBuff } from '@knet/include';
 import type { CoreApi, VirtualClockLike } from './core_api.js';
 
@@ -19,10 +19,11 @@ export function makeVethPair(api: CoreApi): VethPair {
   const clock = api.createVirtualClock({ seed: 1 });
   const a = api.allocNet({ name: 'a', clock, cpus: 1 });
   const b = api.allocNet({ name: 'b', clock, cpus: 1 });
-  api.vethNewLink(a, 'veth0', 'veth1', b);
-  const dev0 = a.devByName.get('veth0');
-  const dev1 = b.devByName.get('veth1');
-  if (!dev0 || !dev1) throw new Error('vethNewLink did not register veth0/veth1');
+  const [dev0, dev1] = api.vethNewLink(a, 'veth0', 'veth1', b);
+  // veth defaults to noqueue, as in Linux; put a real qdisc on the path.
+  api.qdiscRegisterAll();
+  const err = api.tcQdiscReplace(dev0, 'pfifo_fast');
+  if (err < 0) throw new Error(`tc qdisc replace dev veth0 root pfifo_fast: error ${err}`);
   api.devOpen(dev0);
   api.devOpen(dev1);
   const pair: VethPair = {
