@@ -17,6 +17,17 @@ describe('shell lines', () => {
     expect(interpretShell('sysctl -e -q net.ipv4.tcp_min_tso_segs=2')).toEqual([{ kind: 'sysctl', name: 'net.ipv4.tcp_min_tso_segs', value: '2' }]);
   });
 
+  it('honours quotes and comments, and passes module parameters on', () => {
+    expect(interpretShell('../common/set_sysctls.py /proc/sys/net/ipv4/tcp_wmem="4096 50000 4194304" /proc/sys/net/ipv4/tcp_min_tso_segs=10')).toEqual([
+      { kind: 'sysctl', name: 'net.ipv4.tcp_wmem', value: '4096 50000 4194304' },
+      { kind: 'sysctl', name: 'net.ipv4.tcp_min_tso_segs', value: '10' },
+    ]);
+    expect(interpretShell('sysctl -q net.ipv4.tcp_ecn=1  # fully enabled')).toEqual([{ kind: 'sysctl', name: 'net.ipv4.tcp_ecn', value: '1' }]);
+    expect(interpretShell('echo 3 > /sys/module/tcp_cubic/parameters/hystart_detect')).toEqual([
+      { kind: 'sysctl', name: 'module.tcp_cubic.parameters.hystart_detect', value: '3' },
+    ]);
+  });
+
   it('ignores known no-ops and flags everything else', () => {
     expect(interpretShell('/tmp/sysctl_restore_${PPID}.sh').map((s) => s.kind)).toEqual(['noop']);
     expect(interpretShell('ip tcp_metrics flush all > /dev/null 2>&1').map((s) => s.kind)).toEqual(['noop']);

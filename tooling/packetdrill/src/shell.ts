@@ -21,9 +21,35 @@ export function interpretShell(text: string): ShellStep[] {
 
 const REDIRECT = /\s*(?:&>|\d?>>?)\s*(?:&\d|\/dev\/null)/g;
 
+/** Shell words, honouring '...' and "..." quoting; an unquoted '#' starts a comment. */
+export function shellWords(cmd: string): string[] {
+  const words: string[] = [];
+  let cur: string | null = null;
+  let quote: string | null = null;
+  for (const c of cmd) {
+    if (quote) {
+      if (c === quote) quote = null;
+      else cur += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      cur ??= '';
+    } else if (c === '#' && cur === null) {
+      break;
+    } else if (/\s/.test(c)) {
+      if (cur !== null) words.push(cur);
+      cur = null;
+    } else {
+      cur = (cur ?? '') + c;
+    }
+  }
+  if (cur !== null) words.push(cur);
+  return words;
+}
+
 function interpretCommand(cmd: string): ShellStep[] {
-  const words = cmd.replace(REDIRECT, '').trim().split(/\s+/);
-  const prog = words[0]!;
+  const words = shellWords(cmd.replace(REDIRECT, ''));
+  const prog = words[0];
+  if (prog === undefined) return [];
   if (/^(?:\.\.\/)*common\/defaults\.sh$/.test(prog) && words.length === 1) return [{ kind: 'defaults' }];
   if (/^(?:\.\.\/)*common\/set_sysctls\.py$/.test(prog)) {
     const steps: ShellStep[] = [];
@@ -40,9 +66,14 @@ function interpretCommand(cmd: string): ShellStep[] {
       if (/^-[qwe]+$/.test(w)) continue;
       const m = /^([a-z0-9_.]+)=(.*)$/.exec(w);
       if (!m) return [{ kind: 'unsupported', command: cmd }];
-      steps.push({ kind: 'sysctl', name: m[1]!, value: m[2]!.replace(/^"(.*)"$/, '$1') });
+      steps.push({ kind: 'sysctl', name: m[1]!, value: m[2]! });
     }
     return steps;
+  }
+  // Module parameters go to the target like sysctls, under their /sys path in dotted form.
+  const param = /^\/sys\/module\/(\w+)\/parameters\/(\w+)$/.exec(words[3] ?? '');
+  if (prog === 'echo' && words.length === 4 && words[2] === '>' && param) {
+    return [{ kind: 'sysctl', name: `module.${param[1]}.parameters.${param[2]}`, value: words[1]! }];
   }
   // Restoring sysctls is moot: every script gets a fresh host.
   if (/^\/tmp\/sysctl_restore_\$\{?PPID\}?\.sh$/.test(prog) && words.length === 1) return [{ kind: 'noop', command: cmd }];

@@ -213,3 +213,6 @@ export function createFakeTarget(cfg: TargetConfig): Target {
     },
   };
 }
+
+/** Under the name the CLI looks for, so `KNET_PACKETDRILL_TARGET` can point here. */
+export const createPacketdrillTarget = createFakeTarget;
