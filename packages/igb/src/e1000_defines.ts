@@ -1,0 +1,36 @@
+// Register bits and descriptor fields, as drivers/net/ethernet/intel/igb/e1000_defines.h and
+// the advanced descriptor layout of e1000_82575.h.
+export const E1000_CTRL_SLU = 1 << 6, E1000_CTRL_RST = 1 << 26;
+export const E1000_STATUS_FD = 1 << 0, E1000_STATUS_LU = 1 << 1, E1000_STATUS_SPEED_100 = 1 << 6,
+  E1000_STATUS_SPEED_1000 = 1 << 7;
+export const E1000_RCTL_EN = 1 << 1, E1000_RCTL_UPE = 1 << 3, E1000_RCTL_MPE = 1 << 4,
+  E1000_RCTL_LPE = 1 << 5, E1000_RCTL_BAM = 1 << 15, E1000_RCTL_SECRC = 1 << 26;
+export const E1000_TCTL_EN = 1 << 1, E1000_TCTL_PSP = 1 << 3;
+export const E1000_ICR_LSC = 1 << 2, E1000_IMS_LSC = E1000_ICR_LSC;
+export const E1000_GPIE_NSICR = 1 << 0, E1000_GPIE_MSIX_MODE = 1 << 4, E1000_GPIE_EIAME = 1 << 30,
+  E1000_GPIE_PBA = 1 << 31;
+export const E1000_IVAR_VALID = 0x80;
+export const E1000_RXCSUM_IPOFL = 1 << 8, E1000_RXCSUM_TUOFL = 1 << 9, E1000_RXCSUM_PCSD = 1 << 13;
+export const E1000_RAH_AV = 1 << 31;
+export const E1000_MRQC_ENABLE_RSS_MQ = 0x2, E1000_MRQC_RSS_FIELD_IPV4_TCP = 1 << 16,
+  E1000_MRQC_RSS_FIELD_IPV4 = 1 << 17, E1000_MRQC_RSS_FIELD_IPV4_UDP = 1 << 22;
+export const E1000_SRRCTL_BSIZEPKT_SHIFT = 10, E1000_SRRCTL_DESCTYPE_ADV_ONEBUF = 1 << 25,
+  E1000_SRRCTL_DROP_EN = 1 << 31;
+export const E1000_RXDCTL_QUEUE_ENABLE = 1 << 25, E1000_TXDCTL_QUEUE_ENABLE = 1 << 25;
+
+// Advanced RX descriptor write-back: status/error dword at offset 8, length at 12.
+export const E1000_RXD_STAT_DD = 1 << 0, E1000_RXD_STAT_EOP = 1 << 1, E1000_RXD_STAT_IXSM = 1 << 2,
+  E1000_RXD_STAT_UDPCS = 1 << 4, E1000_RXD_STAT_TCPCS = 1 << 5, E1000_RXD_STAT_IPCS = 1 << 6;
+export const E1000_RXDEXT_STATERR_L4E = 1 << 29, E1000_RXDEXT_STATERR_IPE = 1 << 30,
+  E1000_RXDEXT_STATERR_RXE = 1 << 31;
+
+// Advanced TX descriptors.
+export const E1000_ADVTXD_DTYP_CTXT = 0x2 << 20, E1000_ADVTXD_DTYP_DATA = 0x3 << 20;
+export const E1000_ADVTXD_DCMD_EOP = 1 << 24, E1000_ADVTXD_DCMD_IFCS = 1 << 25,
+  E1000_ADVTXD_DCMD_RS = 1 << 27, E1000_ADVTXD_DCMD_DEXT = 1 << 29, E1000_ADVTXD_DCMD_TSE = 1 << 31;
+export const E1000_TXD_STAT_DD = 1 << 0;
+export const E1000_ADVTXD_POPTS_IXSM = 1 << 8, E1000_ADVTXD_POPTS_TXSM = 1 << 9,
+  E1000_ADVTXD_PAYLEN_SHIFT = 14;
+export const E1000_ADVTXD_TUCMD_IPV4 = 1 << 10, E1000_ADVTXD_TUCMD_L4T_UDP = 0,
+  E1000_ADVTXD_TUCMD_L4T_TCP = 1 << 11;
+export const E1000_ADVTXD_MACLEN_SHIFT = 9, E1000_ADVTXD_L4LEN_SHIFT = 8, E1000_ADVTXD_MSS_SHIFT = 16;
