@@ -1,0 +1,362 @@
+// The syscalls behind drivers/net/tun.c's user side: open /dev/net/tun (TUNSETIFF, optionally
+// inside a named network namespace), non-blocking read/readv/write/writev, TUNSETOFFLOAD,
+// TUNSETVNETHDRSZ, and uv_poll readiness delivered to a JS callback. Every call returns a
+// count or -errno; nothing here throws for a failed syscall.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <node_api.h>
+#include <uv.h>
+
+#define MAX_IOV 24
+
+static napi_value make_int(napi_env env, int64_t v) {
+  napi_value r;
+  napi_create_int64(env, v, &r);
+  return r;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value* argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return -1;
+  return argc < want ? -1 : 0;
+}
+
+static int get_i32(napi_env env, napi_value v, int32_t* out) {
+  return napi_get_value_int32(env, v, out) == napi_ok ? 0 : -1;
+}
+
+// A Uint8Array (or Buffer) window [off, off+len); -1 when it is not one or out of range.
+static int get_window(napi_env env, napi_value arr, napi_value voff, napi_value vlen, uint8_t** p, size_t* n) {
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  int32_t off, len;
+  if (napi_get_typedarray_info(env, arr, &type, &length, &data, NULL, NULL) != napi_ok) return -1;
+  if (type != napi_uint8_array && type != napi_uint8_clamped_array) return -1;
+  if (get_i32(env, voff, &off) || get_i32(env, vlen, &len)) return -1;
+  if (off < 0 || len < 0 || (size_t)off + (size_t)len > length) return -1;
+  *p = (uint8_t*)data + off;
+  *n = (size_t)len;
+  return 0;
+}
+
+// Enter the namespace at `path` on this thread; returns the fd of the one we left, or -errno.
+static int netns_enter(const char* path) {
+  int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (self < 0) return -errno;
+  int target = open(path, O_RDONLY | O_CLOEXEC);
+  if (target < 0) {
+    int e = errno;
+    close(self);
+    return -e;
+  }
+  if (setns(target, CLONE_NEWNET) < 0) {
+    int e = errno;
+    close(target);
+    close(self);
+    return -e;
+  }
+  close(target);
+  return self;
+}
+
+static void netns_leave(int self) {
+  if (self < 0) return;
+  // Going back to where we were cannot fail unless the namespace vanished under us.
+  if (setns(self, CLONE_NEWNET) < 0) perror("knet tap: setns back");
+  close(self);
+}
+
+// open(name, vnetHdr, multiQueue, netnsPath|null) → [fd, ifname] or -errno
+static napi_value Open(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (get_args(env, info, 4, argv)) return make_int(env, -EINVAL);
+  char name[IFNAMSIZ + 1];
+  size_t nlen = 0;
+  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &nlen) != napi_ok || nlen >= IFNAMSIZ)
+    return make_int(env, -EINVAL);
+  bool vnet = false, mq = false;
+  napi_get_value_bool(env, argv[1], &vnet);
+  napi_get_value_bool(env, argv[2], &mq);
+  char nspath[512];
+  size_t plen = 0;
+  napi_valuetype t;
+  napi_typeof(env, argv[3], &t);
+  int saved = -1;
+  if (t == napi_string) {
+    if (napi_get_value_string_utf8(env, argv[3], nspath, sizeof nspath, &plen) != napi_ok || plen == 0 ||
+        plen >= sizeof nspath - 1)
+      return make_int(env, -EINVAL);
+    saved = netns_enter(nspath);
+    if (saved < 0) return make_int(env, saved);
+  }
+  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  int err = fd < 0 ? -errno : 0;
+  struct ifreq ifr;
+  if (fd >= 0) {
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    if (vnet) ifr.ifr_flags |= IFF_VNET_HDR;
+    if (mq) ifr.ifr_flags |= IFF_MULTI_QUEUE;
+    memcpy(ifr.ifr_name, name, nlen);
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+      err = -errno;
+      close(fd);
+      fd = -1;
+    }
+  }
+  netns_leave(saved);
+  if (fd < 0) return make_int(env, err);
+  napi_value out, vfd, vname;
+  if (napi_create_array_with_length(env, 2, &out) != napi_ok || napi_create_int32(env, fd, &vfd) != napi_ok ||
+      napi_create_string_utf8(env, ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ), &vname) != napi_ok ||
+      napi_set_element(env, out, 0, vfd) != napi_ok || napi_set_element(env, out, 1, vname) != napi_ok) {
+    close(fd);
+    return NULL;
+  }
+  return out;
+}
+
+static napi_value IoctlInt(napi_env env, napi_callback_info info, unsigned long req, int by_value) {
+  napi_value argv[2];
+  int32_t fd, v;
+  if (get_args(env, info, 2, argv) || get_i32(env, argv[0], &fd) || get_i32(env, argv[1], &v))
+    return make_int(env, -EINVAL);
+  int r = by_value ? ioctl(fd, req, (unsigned long)(uint32_t)v) : ioctl(fd, req, &v);
+  return make_int(env, r < 0 ? -errno : 0);
+}
+
+// setOffload(fd, TUN_F_*) → 0 | -errno
+static napi_value SetOffload(napi_env env, napi_callback_info info) {
+  return IoctlInt(env, info, TUNSETOFFLOAD, 1);
+}
+
+// setVnetHdrSz(fd, bytes) → 0 | -errno
+static napi_value SetVnetHdrSz(napi_env env, napi_callback_info info) {
+  return IoctlInt(env, info, TUNSETVNETHDRSZ, 0);
+}
+
+// read(fd, buf, off, len) → bytes | -errno (-EAGAIN when empty)
+static napi_value Read(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int32_t fd;
+  uint8_t* p;
+  size_t n;
+  if (get_args(env, info, 4, argv) || get_i32(env, argv[0], &fd) || get_window(env, argv[1], argv[2], argv[3], &p, &n))
+    return make_int(env, -EINVAL);
+  ssize_t r = read(fd, p, n);
+  return make_int(env, r < 0 ? -errno : r);
+}
+
+// read2(fd, a, aOff, aLen, b, bOff, bLen) → bytes | -errno: one frame, spilling from a into b.
+static napi_value Read2(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  int32_t fd;
+  struct iovec iov[2];
+  if (get_args(env, info, 7, argv) || get_i32(env, argv[0], &fd) ||
+      get_window(env, argv[1], argv[2], argv[3], (uint8_t**)&iov[0].iov_base, &iov[0].iov_len) ||
+      get_window(env, argv[4], argv[5], argv[6], (uint8_t**)&iov[1].iov_base, &iov[1].iov_len))
+    return make_int(env, -EINVAL);
+  ssize_t r = readv(fd, iov, 2);
+  return make_int(env, r < 0 ? -errno : r);
+}
+
+// write(fd, buf, off, len) → bytes | -errno
+static napi_value Write(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int32_t fd;
+  uint8_t* p;
+  size_t n;
+  if (get_args(env, info, 4, argv) || get_i32(env, argv[0], &fd) || get_window(env, argv[1], argv[2], argv[3], &p, &n))
+    return make_int(env, -EINVAL);
+  ssize_t r = write(fd, p, n);
+  return make_int(env, r < 0 ? -errno : r);
+}
+
+// writev(fd, parts, count): parts holds `count` triplets [u8, off, len, u8, off, len, ...].
+static napi_value Writev(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t fd, count;
+  if (get_args(env, info, 3, argv) || get_i32(env, argv[0], &fd) || get_i32(env, argv[2], &count) || count < 0 ||
+      count > MAX_IOV)
+    return make_int(env, -EINVAL);
+  struct iovec iov[MAX_IOV];
+  for (int i = 0; i < count; i++) {
+    napi_value a, o, l;
+    if (napi_get_element(env, argv[1], 3 * i, &a) != napi_ok || napi_get_element(env, argv[1], 3 * i + 1, &o) != napi_ok ||
+        napi_get_element(env, argv[1], 3 * i + 2, &l) != napi_ok ||
+        get_window(env, a, o, l, (uint8_t**)&iov[i].iov_base, &iov[i].iov_len))
+      return make_int(env, -EINVAL);
+  }
+  ssize_t r = writev(fd, iov, count);
+  return make_int(env, r < 0 ? -errno : r);
+}
+
+// close(fd) → 0 | -errno. Stop any poll on it first.
+static napi_value Close(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t fd;
+  if (get_args(env, info, 1, argv) || get_i32(env, argv[0], &fd)) return make_int(env, -EINVAL);
+  return make_int(env, close(fd) < 0 ? -errno : 0);
+}
+
+// ---- readiness: uv_poll on the fd, level-triggered, as an interrupt line ----
+
+typedef struct {
+  uv_poll_t handle;
+  napi_env env;
+  napi_ref cb;
+  napi_async_context actx;
+  int stopped;
+  // Held by libuv until its close callback, and by the JS external until it is collected.
+  int refs;
+} tap_poll;
+
+static void poll_unref(tap_poll* p) {
+  if (--p->refs == 0) free(p);
+}
+
+static void poll_free(uv_handle_t* h) {
+  poll_unref(h->data);
+}
+
+static void poll_cleanup_hook(void* arg);
+
+static void poll_release(tap_poll* p, int from_hook) {
+  if (p->stopped) return;
+  p->stopped = 1;
+  if (!from_hook) {
+    napi_remove_env_cleanup_hook(p->env, poll_cleanup_hook, p);
+    napi_delete_reference(p->env, p->cb);
+    napi_async_destroy(p->env, p->actx);
+  }
+  uv_poll_stop(&p->handle);
+  // uv_close takes the fd out of epoll now; the memory goes once libuv is done with it.
+  uv_close((uv_handle_t*)&p->handle, poll_free);
+}
+
+// The env is going away (worker exit) with the poll still running.
+static void poll_cleanup_hook(void* arg) {
+  poll_release((tap_poll*)arg, 1);
+}
+
+static void on_poll(uv_poll_t* h, int status, int events) {
+  tap_poll* p = h->data;
+  if (p->stopped) return;
+  napi_env env = p->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value cb, recv, argv[2], result;
+  if (napi_get_reference_value(env, p->cb, &cb) == napi_ok && cb != NULL) {
+    napi_get_undefined(env, &recv);
+    napi_create_int32(env, status, &argv[0]);
+    napi_create_int32(env, events, &argv[1]);
+    if (napi_make_callback(env, p->actx, recv, cb, 2, argv, &result) == napi_pending_exception) {
+      napi_value err;
+      if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void poll_finalize(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  poll_unref(data);
+}
+
+// pollStart(fd, events, cb(status, events)) → handle | -errno. events: 1 readable, 2 writable.
+static napi_value PollStart(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t fd, events;
+  if (get_args(env, info, 3, argv) || get_i32(env, argv[0], &fd) || get_i32(env, argv[1], &events))
+    return make_int(env, -EINVAL);
+  uv_loop_t* loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return make_int(env, -EINVAL);
+  tap_poll* p = calloc(1, sizeof *p);
+  if (p == NULL) return make_int(env, -ENOMEM);
+  int r = uv_poll_init(loop, &p->handle, fd);
+  if (r < 0) {
+    free(p);
+    return make_int(env, r);
+  }
+  p->handle.data = p;
+  p->env = env;
+  p->refs = 1;
+  napi_value name;
+  napi_create_string_utf8(env, "knet:tap", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_reference(env, argv[2], 1, &p->cb) != napi_ok || napi_async_init(env, NULL, name, &p->actx) != napi_ok) {
+    uv_close((uv_handle_t*)&p->handle, poll_free);
+    return make_int(env, -EINVAL);
+  }
+  napi_add_env_cleanup_hook(env, poll_cleanup_hook, p);
+  r = uv_poll_start(&p->handle, events & (UV_READABLE | UV_WRITABLE), on_poll);
+  if (r < 0) {
+    poll_release(p, 0);
+    return make_int(env, r);
+  }
+  napi_value ext;
+  p->refs++;
+  if (napi_create_external(env, p, poll_finalize, NULL, &ext) != napi_ok) {
+    p->refs--;
+    poll_release(p, 0);
+    return make_int(env, -ENOMEM);
+  }
+  return ext;
+}
+
+static tap_poll* get_poll(napi_env env, napi_value v) {
+  void* data = NULL;
+  if (napi_get_value_external(env, v, &data) != napi_ok) return NULL;
+  return data;
+}
+
+// pollUpdate(handle, events) → 0 | -errno: change the interest set (mask/unmask the "IRQ").
+static napi_value PollUpdate(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t events;
+  if (get_args(env, info, 2, argv) || get_i32(env, argv[1], &events)) return make_int(env, -EINVAL);
+  tap_poll* p = get_poll(env, argv[0]);
+  if (p == NULL || p->stopped) return make_int(env, -EBADF);
+  events &= UV_READABLE | UV_WRITABLE;
+  int r = events == 0 ? uv_poll_stop(&p->handle) : uv_poll_start(&p->handle, events, on_poll);
+  return make_int(env, r < 0 ? r : 0);
+}
+
+// pollStop(handle): idempotent; the memory lives on until the external is collected.
+static napi_value PollStop(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (get_args(env, info, 1, argv)) return make_int(env, -EINVAL);
+  tap_poll* p = get_poll(env, argv[0]);
+  if (p == NULL) return make_int(env, -EBADF);
+  poll_release(p, 0);
+  return make_int(env, 0);
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+    {"open", NULL, Open, NULL, NULL, NULL, napi_default, NULL},
+    {"setOffload", NULL, SetOffload, NULL, NULL, NULL, napi_default, NULL},
+    {"setVnetHdrSz", NULL, SetVnetHdrSz, NULL, NULL, NULL, napi_default, NULL},
+    {"read", NULL, Read, NULL, NULL, NULL, napi_default, NULL},
+    {"read2", NULL, Read2, NULL, NULL, NULL, napi_default, NULL},
+    {"write", NULL, Write, NULL, NULL, NULL, napi_default, NULL},
+    {"writev", NULL, Writev, NULL, NULL, NULL, napi_default, NULL},
+    {"close", NULL, Close, NULL, NULL, NULL, napi_default, NULL},
+    {"pollStart", NULL, PollStart, NULL, NULL, NULL, napi_default, NULL},
+    {"pollUpdate", NULL, PollUpdate, NULL, NULL, NULL, napi_default, NULL},
+    {"pollStop", NULL, PollStop, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}

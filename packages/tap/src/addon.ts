@@ -1,0 +1,78 @@
+// Loading the N-API addon (native/tap.c). It is built at install time; when that failed the
+// reason is in build/status.json and every entry point reports it instead of crashing.
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** A uv_poll handle owned by the addon. */
+export type PollHandle = object;
+
+/** The syscalls of native/tap.c. Numbers below zero are -errno. */
+export interface TapAddon {
+  open(name: string, vnetHdr: boolean, multiQueue: boolean, netnsPath: string | null): [number, string] | number;
+  setOffload(fd: number, flags: number): number;
+  setVnetHdrSz(fd: number, size: number): number;
+  read(fd: number, buf: Uint8Array, off: number, len: number): number;
+  read2(fd: number, a: Uint8Array, aOff: number, aLen: number, b: Uint8Array, bOff: number, bLen: number): number;
+  write(fd: number, buf: Uint8Array, off: number, len: number): number;
+  /** `parts` holds `count` triplets: buffer, offset, length. */
+  writev(fd: number, parts: (Uint8Array | number)[], count: number): number;
+  close(fd: number): number;
+  pollStart(fd: number, events: number, cb: (status: number, events: number) => void): PollHandle | number;
+  pollUpdate(h: PollHandle, events: number): number;
+  pollStop(h: PollHandle): number;
+}
+
+export interface TapAvailability {
+  ok: boolean;
+  reason?: string;
+}
+
+// src/ and dist/ both sit one level below the package root.
+const pkgRoot = fileURLToPath(new URL('..', import.meta.url));
+const addonPath = `${pkgRoot}build/Release/knet_tap.node`;
+const statusPath = `${pkgRoot}build/status.json`;
+
+let cached: { addon: TapAddon | null; reason: string | undefined } | null = null;
+
+function buildReason(): string {
+  try {
+    const s = JSON.parse(readFileSync(statusPath, 'utf8')) as { ok?: boolean; reason?: string };
+    if (s.ok === false && s.reason) return `the TAP addon was not built: ${s.reason}`;
+  } catch {
+    // No status file: the install script never ran.
+  }
+  return `the TAP addon is not built (${addonPath} is missing; run \`pnpm install\` or \`node packages/tap/scripts/build-native.mjs\`)`;
+}
+
+/** The addon, or null with the reason it cannot be used. */
+export function loadTapAddon(): { addon: TapAddon | null; reason: string | undefined } {
+  if (cached !== null) return cached;
+  if (process.platform !== 'linux') {
+    cached = { addon: null, reason: `TAP devices need Linux (this is ${process.platform})` };
+    return cached;
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    cached = { addon: require(addonPath) as TapAddon, reason: undefined };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    cached = { addon: null, reason: code === 'MODULE_NOT_FOUND' ? buildReason() : `the TAP addon failed to load: ${(e as Error).message}` };
+  }
+  return cached;
+}
+
+/**
+ * Can this process open TAP devices? Checks the addon and /dev/net/tun. Creating a device
+ * also needs CAP_NET_ADMIN, which only the attempt itself can tell.
+ */
+export function tapAvailable(): TapAvailability {
+  const { addon, reason } = loadTapAddon();
+  if (addon === null) return { ok: false, reason };
+  try {
+    accessSync('/dev/net/tun', constants.R_OK | constants.W_OK);
+  } catch (e) {
+    return { ok: false, reason: `/dev/net/tun is not usable: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+  }
+  return { ok: true };
+}

@@ -1,0 +1,411 @@
+// drivers/net/tun.c, seen from the other side of the fd: a knet net_device whose wire is a
+// real Linux TAP interface. The kernel's tun_net_xmit is our receive (read the fd in a NAPI
+// poll), and our ndoStartXmit is the kernel's tun_get_user (write the fd).
+import type { NapiStruct, Net, NetDevice, NetDeviceOps, SkBuff } from '@knet/include';
+import {
+  CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, EAGAIN, EINVAL, ENOSYS, ErrnoError, ETH_DATA_LEN, ETH_HLEN, ETH_MAX_MTU, MAX_SKB_FRAGS,
+  NAPI_POLL_WEIGHT, NETDEV_TX_BUSY, NETDEV_TX_OK, NETIF_F_HW_CSUM, NETIF_F_RXCSUM, NETIF_F_SG,
+  NETIF_F_TSO, SKB_DROP_REASON,
+} from '@knet/include';
+import {
+  allocEtherdev, ethAddrFromString, ethHwAddrRandom, ethTypeTrans, isValidEtherAddr,
+  napiEnable, napiCompleteDone, napiDisable, napiGroFlush, napiGroReceive, napiSchedule,
+  netifCarrierOff, netifNapiAdd, netifReceiveSkb, netifTxStopQueue, netifTxWakeQueue,
+  registerNetdev, unregisterNetdev,
+} from '@knet/netdevice';
+import { consumeSkb, kfreeSkbReason, netdevAllocSkb, skbAddRxFrag, skbPut } from '@knet/skbuff';
+import { irqEnter, irqExit } from '@knet/softirq';
+import { type PollHandle, type TapAddon, loadTapAddon } from './addon.js';
+import {
+  POLL_READABLE, POLL_WRITABLE, TUN_F_CSUM, TUN_F_TSO4, VIRTIO_NET_HDR_LEN,
+} from './if_tun.js';
+import { virtioNetHdrFromSkb, virtioNetHdrToSkb } from './virtio_net.js';
+
+export interface TapOpenOpts {
+  /** IFF_VNET_HDR with checksum and TSO offloads both ways (default false: frame by frame). */
+  vnetHdr?: boolean;
+  mtu?: number;
+  /** knet's MAC address, 'aa:bb:cc:dd:ee:ff'; random and locally administered by default. */
+  mac?: string;
+  /** Name of the knet device (default: the TAP's name). */
+  devName?: string;
+  /** Create/attach the TAP inside this network namespace (`ip netns` name or a path). */
+  netns?: string;
+}
+
+/** Driver counters beyond rtnl_link_stats64 (`ethtool -S`). */
+export interface TapStats {
+  rxFrames: number;
+  rxGso: number;
+  rxCsumPartial: number;
+  rxCsumValid: number;
+  rxBadVnetHdr: number;
+  rxTooShort: number;
+  rxReadErrors: number;
+  rxSpill: number;
+  txGso: number;
+  txCsumPartial: number;
+  txBusy: number;
+  txWriteErrors: number;
+  irqs: number;
+}
+
+/** netdev_priv of a TAP device. */
+export interface TapPriv {
+  addon: TapAddon;
+  fd: number;
+  /** The kernel's name for the interface (differs from the knet device name if asked). */
+  ifname: string;
+  vnetHdr: boolean;
+  hdrLen: number;
+  napi: NapiStruct;
+  poll: PollHandle | null;
+  /** The uv_poll interest set: READABLE is masked while NAPI owns the queue. */
+  events: number;
+  /** Receives the part of a frame past the linear buffer; replaced when an skb keeps it. */
+  spare: Uint8Array;
+  /** virtio_net_hdr of the frame being sent. */
+  txHdr: Uint8Array;
+  /** Reused writev triplets, so sending allocates nothing. */
+  iov: (Uint8Array | number)[];
+  irqCpu: number;
+  onPoll: (status: number, events: number) => void;
+  stats: TapStats;
+}
+
+const SPARE_LEN = 65536;
+
+function newTapStats(): TapStats {
+  return {
+    rxFrames: 0, rxGso: 0, rxCsumPartial: 0, rxCsumValid: 0, rxBadVnetHdr: 0, rxTooShort: 0,
+    rxReadErrors: 0, rxSpill: 0, txGso: 0, txCsumPartial: 0, txBusy: 0, txWriteErrors: 0, irqs: 0,
+  };
+}
+
+export function tapPriv(dev: NetDevice): TapPriv {
+  return dev.priv as TapPriv;
+}
+
+function setEvents(p: TapPriv, events: number): void {
+  if (p.events === events || p.poll === null) return;
+  p.events = events;
+  p.addon.pollUpdate(p.poll, events);
+}
+
+/**
+ * The "interrupt": uv_poll says the fd is readable (frames queued by tun_net_xmit) or
+ * writable again. As a NIC masks its RX interrupt while NAPI runs, READABLE comes off the
+ * interest set until the poll completes.
+ */
+function tunInterrupt(dev: NetDevice, status: number, events: number): void {
+  const p = tapPriv(dev);
+  const cpu = dev.ndNet.cpus[p.irqCpu]!;
+  p.stats.irqs++;
+  irqEnter(cpu);
+  try {
+    if (status < 0) {
+      // The fd is broken (interface gone with its namespace): no more frames will come.
+      tunLinkLost(dev);
+      return;
+    }
+    if ((events & POLL_WRITABLE) !== 0) {
+      setEvents(p, p.events & ~POLL_WRITABLE);
+      netifTxWakeQueue(dev.txQueues[0]!);
+    }
+    if ((events & POLL_READABLE) !== 0 && napiSchedule(p.napi)) setEvents(p, p.events & ~POLL_READABLE);
+  } finally {
+    irqExit(cpu);
+  }
+}
+
+function tunLinkLost(dev: NetDevice): void {
+  const p = tapPriv(dev);
+  setEvents(p, 0);
+  netifCarrierOff(dev);
+}
+
+function dropRx(dev: NetDevice, skb: SkBuff, reason: number): void {
+  dev.stats.rxDropped++;
+  kfreeSkbReason(skb, reason);
+}
+
+/**
+ * One frame from the fd into a pooled skb (the reverse of tun_put_user). The linear buffer
+ * holds an MTU-sized frame; anything longer (a GSO super-frame) spills into the spare page,
+ * which the skb keeps as a frag. 1 when a frame was taken (delivered or dropped), 0 when the
+ * queue is empty, -1 on a read error.
+ */
+function tunGetFrame(dev: NetDevice, p: TapPriv): number {
+  const hdrLen = p.hdrLen;
+  const skb = netdevAllocSkb(dev, hdrLen + ETH_HLEN + dev.mtu);
+  const aOff = skb.data - hdrLen;
+  const aLen = skb.end - aOff;
+  const spare = p.spare;
+  const n = p.addon.read2(p.fd, skb.head, aOff, aLen, spare, 0, spare.length);
+  if (n < 0) {
+    consumeSkb(skb);
+    if (n === -EAGAIN) return 0;
+    p.stats.rxReadErrors++;
+    dev.stats.rxErrors++;
+    return -1;
+  }
+  if (n < hdrLen + ETH_HLEN) {
+    p.stats.rxTooShort++;
+    dev.stats.rxLengthErrors++;
+    dropRx(dev, skb, SKB_DROP_REASON.PKT_TOO_SMALL);
+    return 1;
+  }
+  const frameLen = n - hdrLen;
+  const linear = aLen - hdrLen;
+  if (frameLen <= linear) skbPut(skb, frameLen);
+  else {
+    skbPut(skb, linear);
+    skbAddRxFrag(skb, spare, 0, frameLen - linear, spare.length);
+    // The skb owns that page now (page_pool would recycle it; here the GC does).
+    p.spare = new Uint8Array(SPARE_LEN);
+    p.stats.rxSpill++;
+  }
+  if (p.vnetHdr) {
+    if (virtioNetHdrToSkb(skb, skb.head, aOff) < 0) {
+      p.stats.rxBadVnetHdr++;
+      dev.stats.rxErrors++;
+      dropRx(dev, skb, SKB_DROP_REASON.DEV_HDR);
+      return 1;
+    }
+  }
+  p.stats.rxFrames++;
+  dev.stats.rxPackets++;
+  dev.stats.rxBytes += frameLen;
+  skb.tstamp = dev.ndNet.clock.now();
+  ethTypeTrans(skb, dev);
+  const sh = skb.shinfo;
+  if (sh.gsoSize !== 0) {
+    // Already one big segment, as GRO would have made it: send up behind what GRO holds.
+    p.stats.rxGso++;
+    napiGroFlush(p.napi);
+    netifReceiveSkb(skb);
+  } else {
+    if (skb.ipSummed === CHECKSUM_PARTIAL) p.stats.rxCsumPartial++;
+    else if (skb.ipSummed === CHECKSUM_UNNECESSARY) p.stats.rxCsumValid++;
+    napiGroReceive(p.napi, skb);
+  }
+  return 1;
+}
+
+/** The NAPI poll: frames until the fd is empty or the budget is spent. */
+function tunNapiPoll(napi: NapiStruct, budget: number): number {
+  const dev = napi.dev;
+  const p = tapPriv(dev);
+  let work = 0;
+  let broken = false;
+  while (work < budget) {
+    const r = tunGetFrame(dev, p);
+    if (r <= 0) {
+      broken = r < 0;
+      break;
+    }
+    work++;
+  }
+  if (work < budget && napiCompleteDone(napi, work)) {
+    if (broken) tunLinkLost(dev);
+    else setEvents(p, p.events | POLL_READABLE);
+  }
+  return work;
+}
+
+function dropTx(dev: NetDevice, skb: SkBuff, reason: number): number {
+  dev.stats.txDropped++;
+  kfreeSkbReason(skb, reason);
+  return NETDEV_TX_OK;
+}
+
+/**
+ * ndo_start_xmit: one write per frame (the kernel's tun_get_user), with the virtio header
+ * in front when offloads are on. A full socket buffer (-EAGAIN) stops the queue until the
+ * fd is writable again.
+ */
+function tunNetXmit(skb: SkBuff, dev: NetDevice): number {
+  const p = tapPriv(dev);
+  const headlen = skb.len - skb.dataLen;
+  const frags = skb.shinfo.frags;
+  if (frags.length > MAX_SKB_FRAGS) return dropTx(dev, skb, SKB_DROP_REASON.PKT_TOO_BIG);
+  let n: number;
+  if (!p.vnetHdr && frags.length === 0) {
+    n = p.addon.write(p.fd, skb.head, skb.data, headlen);
+  } else {
+    const iov = p.iov;
+    let c = 0;
+    if (p.vnetHdr) {
+      if (virtioNetHdrFromSkb(skb, p.txHdr, 0) < 0) {
+        p.stats.txWriteErrors++;
+        return dropTx(dev, skb, SKB_DROP_REASON.SKB_GSO_SEG);
+      }
+      iov[0] = p.txHdr;
+      iov[1] = 0;
+      iov[2] = VIRTIO_NET_HDR_LEN;
+      c = 1;
+      if (skb.shinfo.gsoSize !== 0) p.stats.txGso++;
+      else if (skb.ipSummed === CHECKSUM_PARTIAL) p.stats.txCsumPartial++;
+    }
+    iov[3 * c] = skb.head;
+    iov[3 * c + 1] = skb.data;
+    iov[3 * c + 2] = headlen;
+    c++;
+    for (let i = 0; i < frags.length; i++, c++) {
+      const f = frags[i]!;
+      iov[3 * c] = f.page;
+      iov[3 * c + 1] = f.off;
+      iov[3 * c + 2] = f.len;
+    }
+    n = p.addon.writev(p.fd, iov, c);
+    // Keep no references to packet memory between sends.
+    for (let i = 0; i < 3 * c; i++) iov[i] = 0;
+  }
+  if (n === -EAGAIN) {
+    p.stats.txBusy++;
+    netifTxStopQueue(dev.txQueues[0]!);
+    setEvents(p, p.events | POLL_WRITABLE);
+    return NETDEV_TX_BUSY;
+  }
+  if (n < 0) {
+    // -EIO: the kernel's side is down; -EINVAL: it refused the frame.
+    p.stats.txWriteErrors++;
+    dev.stats.txErrors++;
+    return dropTx(dev, skb, SKB_DROP_REASON.DEV_READY);
+  }
+  consumeSkb(skb);
+  return NETDEV_TX_OK;
+}
+
+/** ndo_open: unmask the "interrupt" and let NAPI run. */
+function tunOpen(dev: NetDevice): number {
+  const p = tapPriv(dev);
+  napiEnable(p.napi);
+  const h = p.addon.pollStart(p.fd, POLL_READABLE, p.onPoll);
+  if (typeof h === 'number') {
+    napiDisable(p.napi);
+    return h;
+  }
+  p.poll = h;
+  p.events = POLL_READABLE;
+  return 0;
+}
+
+/** ndo_stop: stop polling the fd; frames queue in the kernel (and drop there) until reopened. */
+function tunStop(dev: NetDevice): number {
+  const p = tapPriv(dev);
+  if (p.poll !== null) {
+    p.addon.pollStop(p.poll);
+    p.poll = null;
+    p.events = 0;
+  }
+  napiDisable(p.napi);
+  return 0;
+}
+
+/** ndo_uninit: the fd goes with the device (tun_detach). */
+function tunUninit(dev: NetDevice): void {
+  const p = tapPriv(dev);
+  if (p.poll !== null) {
+    p.addon.pollStop(p.poll);
+    p.poll = null;
+  }
+  if (p.fd >= 0) {
+    p.addon.close(p.fd);
+    p.fd = -1;
+  }
+}
+
+function tunChangeMtu(dev: NetDevice, mtu: number): number {
+  // Receive buffers are sized from dev.mtu at each read, so nothing else changes.
+  dev.mtu = mtu;
+  return 0;
+}
+
+export const tapNetdevOps: NetDeviceOps = Object.freeze({
+  name: 'tap',
+  ndoOpen: tunOpen,
+  ndoStop: tunStop,
+  ndoStartXmit: tunNetXmit,
+  ndoChangeMtu: tunChangeMtu,
+  ndoUninit: tunUninit,
+});
+
+function netnsPath(ns: string): string {
+  return ns.includes('/') ? ns : `/var/run/netns/${ns}`;
+}
+
+/**
+ * Open (creating if needed) the Linux TAP interface `ifname` and register a knet Ethernet
+ * device on it in `net`. Throws ErrnoError when the addon is missing (ENOSYS, with the
+ * reason), or the kernel refuses (EPERM without CAP_NET_ADMIN, EBUSY when taken ...).
+ */
+export function tapOpen(net: Net, ifname: string, opts: TapOpenOpts = {}): NetDevice {
+  const { addon, reason } = loadTapAddon();
+  if (addon === null) throw new ErrnoError(ENOSYS, 'tapOpen', reason);
+  const vnet = opts.vnetHdr === true;
+  const mtu = opts.mtu ?? ETH_DATA_LEN;
+  if (!Number.isInteger(mtu) || mtu < 68 || mtu > ETH_MAX_MTU - ETH_HLEN) throw new ErrnoError(EINVAL, 'tapOpen', `mtu ${mtu}`);
+  let mac: Uint8Array | null = null;
+  if (opts.mac !== undefined) {
+    mac = ethAddrFromString(opts.mac);
+    if (mac === null || !isValidEtherAddr(mac)) throw new ErrnoError(EINVAL, 'tapOpen', `mac ${opts.mac}`);
+  }
+  const r = addon.open(ifname, vnet, false, opts.netns !== undefined ? netnsPath(opts.netns) : null);
+  if (typeof r === 'number') throw new ErrnoError(r, 'tapOpen', ifname);
+  const [fd, kname] = r;
+  const fail = (err: number, what: string): never => {
+    addon.close(fd);
+    throw new ErrnoError(err, 'tapOpen', what);
+  };
+  if (vnet) {
+    let e = addon.setVnetHdrSz(fd, VIRTIO_NET_HDR_LEN);
+    if (e < 0) fail(e, 'TUNSETVNETHDRSZ');
+    // The kernel may now hand us unfinished checksums and TCPv4 super-frames.
+    e = addon.setOffload(fd, TUN_F_CSUM | TUN_F_TSO4);
+    if (e < 0) fail(e, 'TUNSETOFFLOAD');
+  }
+  const dev = allocEtherdev(net, opts.devName ?? kname);
+  dev.netdevOps = tapNetdevOps;
+  dev.mtu = mtu;
+  dev.maxMtu = ETH_MAX_MTU - ETH_HLEN;
+  if (vnet) {
+    dev.features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_RXCSUM;
+    dev.hwFeatures = dev.features;
+  }
+  if (mac !== null) dev.devAddr.set(mac);
+  else ethHwAddrRandom(dev);
+  const priv: TapPriv = {
+    addon,
+    fd,
+    ifname: kname,
+    vnetHdr: vnet,
+    hdrLen: vnet ? VIRTIO_NET_HDR_LEN : 0,
+    napi: null as unknown as NapiStruct,
+    poll: null,
+    events: 0,
+    spare: new Uint8Array(SPARE_LEN),
+    txHdr: new Uint8Array(VIRTIO_NET_HDR_LEN),
+    iov: new Array<Uint8Array | number>(3 * (MAX_SKB_FRAGS + 2)).fill(0),
+    irqCpu: 0,
+    onPoll: (status, events) => tunInterrupt(dev, status, events),
+    stats: newTapStats(),
+  };
+  dev.priv = priv;
+  priv.napi = netifNapiAdd(dev, tunNapiPoll, NAPI_POLL_WEIGHT);
+  dev.ethtoolOps = {
+    name: 'tap',
+    getDrvinfo: () => ({ driver: 'tun', version: '1.6', busInfo: 'tap' }),
+    getLink: (d) => d.carrier,
+    getEthtoolStats: (d) => ({ ...tapPriv(d).stats }),
+  };
+  const idx = registerNetdev(dev);
+  if (idx < 0) fail(idx, `register ${dev.name}`);
+  return dev;
+}
+
+/** Unregister the device and close its fd (the kernel interface goes away unless persistent). */
+export function tapClose(dev: NetDevice): void {
+  if (dev.registered) unregisterNetdev(dev);
+  else tunUninit(dev);
+}
