@@ -80,9 +80,13 @@ function igbReuseRxPage(ring: IgbRing, old: IgbRxBuffer): void {
 }
 
 /** igb_construct_skb: a pooled skb sized for the largest frame, with the first buffer in it. */
-function igbConstructSkb(ring: IgbRing, bi: IgbRxBuffer, size: number): SkBuff {
+function igbConstructSkb(ring: IgbRing, bi: IgbRxBuffer, size: number): SkBuff | null {
   const dev = ring.adapter.netdev;
   const skb = netdevAllocSkb(dev, dev.mtu + ETH_HLEN + 8);
+  if (skbTailroom(skb) < size) {
+    kfreeSkbReason(skb, SKB_DROP_REASON.PKT_TOO_BIG);
+    return null;
+  }
   const at = skbPut(skb, size);
   memcpy(skb.head, at, bi.page!, bi.pageOffset, size);
   return skb;
@@ -141,7 +145,7 @@ export function igbCleanRxIrq(qv: IgbQVector, budget: number): number {
     const bi = igbFetchRxBuffer(ring, size);
     let ok = size <= IGB_RXBUFFER_2048 && !ring.discard;
     if (ok) {
-      if (skb === null) skb = igbConstructSkb(ring, bi, size);
+      if (skb === null) ok = (skb = igbConstructSkb(ring, bi, size)) !== null;
       else ok = igbAddRxFrag(skb, bi, size);
     }
     igbReuseRxPage(ring, bi);
@@ -149,12 +153,12 @@ export function igbCleanRxIrq(qv: IgbQVector, budget: number): number {
     ring.nextToClean = ntc + 1 < ring.count ? ntc + 1 : 0;
     if (!ok) {
       // A frame longer than the MTU allows: drop it, and skip its buffers up to EOP.
-      if (skb !== null) {
-        kfreeSkbReason(skb, SKB_DROP_REASON.PKT_TOO_BIG);
-        skb = null;
+      if (skb !== null) kfreeSkbReason(skb, SKB_DROP_REASON.PKT_TOO_BIG);
+      if (skb !== null || !ring.discard) {
         ring.stats.drops++;
         dev.stats.rxLengthErrors++;
       }
+      skb = null;
       ring.discard = (staterr & E1000_RXD_STAT_EOP) === 0;
       continue;
     }
