@@ -10,7 +10,7 @@ import {
   NETIF_F_RXCSUM, NETIF_F_RXHASH, NETIF_F_SG, NETIF_F_TSO,
 } from '@knet/include';
 import {
-  allocEtherdev, isValidEtherAddr, napiAlloc, napiCompleteDone, napiDisable, napiEnable,
+  allocEtherdev, isValidEtherAddr, napiAlloc, type NapiPoll, napiCompleteDone, napiDisable, napiEnable,
   napiSchedule, netifCarrierOff, netifCarrierOn, netifNapiAdd, netifSetRealNumTxQueues,
   netifTxStartAllQueues, netifTxStopAllQueues, registerNetdev, traceEvent, unregisterNetdev,
 } from '@knet/netdevice';
@@ -289,7 +289,7 @@ function igbAllocQVectors(adapter: IgbAdapter): void {
   const ncpus = adapter.net.cpus.length;
   for (let i = 0; i < adapter.numQueues; i++) {
     const qv = new IgbQVector(adapter, i);
-    const napi = napiAlloc(dev, igbPoll as (n: unknown, b: number) => number) as IgbNapi;
+    const napi = napiAlloc(dev, igbPoll as NapiPoll) as IgbNapi;
     napi.qVector = qv;
     qv.napi = napi;
     netifNapiAdd(dev, napi, 64);

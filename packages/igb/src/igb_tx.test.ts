@@ -96,4 +96,23 @@ describe('igb transmit', () => {
     expect(b.rx.length).toBe(0);
     expect(dropCount(a.net, SKB_DROP_REASON.SKB_GSO_SEG)).toBe(before + 1);
   });
+
+  test('a hung TX queue trips the watchdog: ndoTxTimeout, reset, traffic resumes', () => {
+    const { clock, a, b } = twoHosts();
+    // Freeze queue 0's DMA engine behind the driver's back.
+    a.nic.writel(0x3828, 0);
+    const before = dropCount(a.net, SKB_DROP_REASON.DEV_DOWN);
+    xmit(a, buildFrame(a, b));
+    clock.runFor(4000);
+    expect(a.adapter.txTimeoutCount).toBe(0);
+    clock.runFor(4000);
+    expect(a.adapter.txTimeoutCount).toBe(1);
+    expect(a.adapter.resets).toBe(1);
+    expect(dropCount(a.net, SKB_DROP_REASON.DEV_DOWN)).toBe(before + 1);
+    expect(b.rx.length).toBe(0);
+    clock.runFor(5);
+    xmit(a, buildFrame(a, b));
+    clock.runFor(1);
+    expect(b.rx.length).toBe(1);
+  });
 });
