@@ -139,6 +139,8 @@ export interface Proto {
   /** EPOLL* readiness for this sock. */
   poll?(sk: Sock): number;
   listen?(sk: Sock, backlog: number): number;
+  /** SO_KEEPALIVE changed (tcp_set_keepalive): start or stop the keepalive timer. */
+  keepalive?(sk: Sock, on: boolean): void;
 }
 
 /** struct proto_ops: the socket-level calls (inet_stream_ops, inet_dgram_ops). */
