@@ -74,6 +74,8 @@ export class Igb82576 implements PciDev, FrameSink {
     this.rxq.fill(0);
     this.txq.fill(0);
     this.txCtx.fill(0);
+    this.stats.fill(0);
+    this.rqdpc.fill(0);
     this.other.clear();
     this.intr.reset();
     for (let q = 0; q < IGB_MAX_QUEUES; q++) {
