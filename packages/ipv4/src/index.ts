@@ -1,1 +1,14 @@
-export {};
+export * from './ip_hdr.js';
+export * from './proc.js';
+export * from './netns_ipv4.js';
+export * from './netfilter.js';
+export * from './fib_trie.js';
+export * from './fib_frontend.js';
+export * from './devinet.js';
+export * from './route.js';
+export * from './ip_input.js';
+export * from './ip_forward.js';
+export * from './ip_output.js';
+export * from './ip_fragment.js';
+export * from './icmp.js';
+export * from './af_inet.js';
