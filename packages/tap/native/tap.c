@@ -258,7 +258,7 @@ static void on_poll(uv_poll_t* h, int status, int events) {
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   napi_value cb, recv, argv[2], result;
   if (napi_get_reference_value(env, p->cb, &cb) == napi_ok && cb != NULL) {
-    napi_get_undefined(env, &recv);
+    napi_get_global(env, &recv);
     napi_create_int32(env, status, &argv[0]);
     napi_create_int32(env, events, &argv[1]);
     if (napi_make_callback(env, p->actx, recv, cb, 2, argv, &result) == napi_pending_exception) {

@@ -48,6 +48,9 @@ export function createNetns(tag: string): Netns {
     spawn(cmd, args) {
       const c = spawn('ip', ['netns', 'exec', name, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(c);
+      // Flowing, so the pipes reach EOF and close even when nobody reads them.
+      c.stdout?.resume();
+      c.stderr?.resume();
       return c;
     },
     remove() {
@@ -83,16 +86,21 @@ export async function waitFor(what: string, pred: () => boolean, timeoutMs = 500
   }
 }
 
-/** Resolve with the exit code (or signal) of `c`; SIGKILL it after `timeoutMs`. */
+/**
+ * Resolve with the exit code (or signal) of `c` once its pipes are closed too; SIGKILL it
+ * after `timeoutMs`.
+ */
 export function waitExit(c: ChildProcess, timeoutMs = 10_000): Promise<number | string> {
   return new Promise((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve(c.exitCode ?? c.signalCode!);
+    const done = () => resolve(c.exitCode ?? c.signalCode ?? -1);
+    const closed = (c.stdout === null || c.stdout.destroyed) && (c.stderr === null || c.stderr.destroyed);
+    if ((c.exitCode !== null || c.signalCode !== null) && closed) return done();
     const t = setTimeout(() => {
       if (c.pid !== undefined) c.kill('SIGKILL');
     }, timeoutMs);
-    c.once('exit', (code, sig) => {
+    c.once('close', () => {
       clearTimeout(t);
-      resolve(code ?? sig ?? -1);
+      done();
     });
   });
 }

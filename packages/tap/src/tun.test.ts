@@ -1,0 +1,269 @@
+// The driver against the real kernel: every TAP lives in a namespace this file creates.
+import { readdirSync, readlinkSync } from 'node:fs';
+import type { Net, NetDevice, PacketType, SkBuff } from '@knet/include';
+import {
+  CHECKSUM_PARTIAL, ETH_P_ARP, ETH_P_IP, NET_RX_SUCCESS, NET_XMIT_SUCCESS,
+} from '@knet/include';
+import {
+  allocNet, devAddPack, devOpen, devQueueXmit, ethAddrToString, ethHeader,
+} from '@knet/netdevice';
+import {
+  allocSkb, consumeSkb, csumPartial, csumTcpudpMagic, csumTcpudpNofold, csumFold, getUint16,
+  getUint32, putUint16, putUint32, skbChecksumHelp, skbCopyBits, skbPut, skbReserve, ipFastCsum,
+} from '@knet/skbuff';
+import { createRealClock } from '@knet/softirq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, createNetns, type Netns, netnsSkipReason, waitExit, waitFor } from './test/netns.js';
+import { tapClose, tapOpen, tapPriv } from './tun.js';
+
+const KERNEL_IP = 0xc6120001; // 198.18.0.1
+const KNET_IP = 0xc6120002; // 198.18.0.2
+const KNET_MAC = '02:00:5e:12:00:02';
+
+const skip = netnsSkipReason();
+const inCI = process.env.CI === 'true';
+if (skip !== null && !inCI) console.warn(`@knet/tap namespace tests skipped: ${skip}`);
+
+/** Copies of frames a PacketType saw (from the mac header), then the skb is consumed. */
+function recorder(net: Net, dev: NetDevice, type: number, onFrame?: (f: Uint8Array, skb: SkBuff) => void) {
+  const frames: Uint8Array[] = [];
+  const pt: PacketType = {
+    name: `rec-${type}`,
+    type,
+    dev,
+    func(skb) {
+      const start = skb.macHeader;
+      const f = new Uint8Array(skb.data - start + skb.len);
+      f.set(skb.head.subarray(start, skb.data), 0);
+      skbCopyBits(skb, 0, f, skb.data - start, skb.len);
+      frames.push(f);
+      onFrame?.(f, skb);
+      consumeSkb(skb);
+      return NET_RX_SUCCESS;
+    },
+  };
+  devAddPack(net, pt);
+  return frames;
+}
+
+function macBytes(s: string): Uint8Array {
+  return Uint8Array.from(s.split(':').map((x) => parseInt(x, 16)));
+}
+
+/** An ARP reply from knet to the asker of `req` (a whole request frame). */
+function sendArpReply(dev: NetDevice, req: Uint8Array): number {
+  const skb = allocSkb(128);
+  skbReserve(skb, 64);
+  const o = skbPut(skb, 28);
+  const b = skb.head;
+  putUint16(b, o, 1);
+  putUint16(b, o + 2, ETH_P_IP);
+  b[o + 4] = 6;
+  b[o + 5] = 4;
+  putUint16(b, o + 6, 2);
+  b.set(dev.devAddr, o + 8);
+  putUint32(b, o + 14, KNET_IP);
+  b.set(req.subarray(6, 12), o + 18);
+  putUint32(b, o + 24, getUint32(req, 14 + 14));
+  ethHeader(skb, dev, ETH_P_ARP, req.subarray(6, 12), null, 28);
+  skb.dev = dev;
+  return devQueueXmit(skb);
+}
+
+/** A UDP datagram knet → kernel; with `partial` the checksum is left to the other side. */
+function sendUdp(dev: NetDevice, dmac: Uint8Array, dport: number, payload: Uint8Array, partial: boolean): number {
+  const skb = allocSkb(256 + payload.length);
+  skbReserve(skb, 64 + 14);
+  const ip = skbPut(skb, 20 + 8 + payload.length);
+  const b = skb.head;
+  b.fill(0, ip, ip + 28);
+  const udp = ip + 20;
+  const ulen = 8 + payload.length;
+  b[ip] = 0x45;
+  putUint16(b, ip + 2, 20 + ulen);
+  b[ip + 8] = 64;
+  b[ip + 9] = 17;
+  putUint32(b, ip + 12, KNET_IP);
+  putUint32(b, ip + 16, KERNEL_IP);
+  putUint16(b, ip + 10, ipFastCsum(b, ip, 5));
+  putUint16(b, udp, 40000);
+  putUint16(b, udp + 2, dport);
+  putUint16(b, udp + 4, ulen);
+  b.set(payload, udp + 8);
+  if (partial) {
+    // As udp4_hwcsum leaves it: the folded pseudo-header sum, uncomplemented.
+    putUint16(b, udp + 6, (~csumTcpudpMagic(KNET_IP, KERNEL_IP, ulen, 17, 0)) & 0xffff);
+    skb.ipSummed = CHECKSUM_PARTIAL;
+    skb.csumStart = udp;
+    skb.csumOffset = 6;
+  } else {
+    putUint16(b, udp + 6, csumTcpudpMagic(KNET_IP, KERNEL_IP, ulen, 17, csumPartial(b, udp, ulen, 0)) || 0xffff);
+  }
+  skb.networkHeader = ip;
+  skb.transportHeader = udp;
+  ethHeader(skb, dev, ETH_P_IP, dmac, null, ulen + 20);
+  skb.dev = dev;
+  return devQueueXmit(skb);
+}
+
+function fdCount(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+/** Open fds on /dev/net/tun in this process. */
+function tunFds(): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === '/dev/net/tun') n++;
+    } catch {
+      // Closed while we looked.
+    }
+  }
+  return n;
+}
+
+function kernelStats(ns: Netns, ifname: string): { rx: number; tx: number } {
+  const j = JSON.parse(ns.run('ip', ['-s', '-j', 'link', 'show', ifname])) as { stats64: { rx: { packets: number }; tx: { packets: number } } }[];
+  return { rx: j[0]!.stats64.rx.packets, tx: j[0]!.stats64.tx.packets };
+}
+
+function kernelMac(ns: Netns, ifname: string): Uint8Array {
+  const j = JSON.parse(ns.run('ip', ['-j', 'link', 'show', ifname])) as { address: string }[];
+  return macBytes(j[0]!.address);
+}
+
+describe.skipIf(skip !== null && !inCI)(`TAP driver in a network namespace${skip ? ` (${skip})` : ''}`, () => {
+  let ns: Netns;
+  let net: Net;
+
+  beforeAll(async () => {
+    if (skip !== null) throw new Error(`cannot set up: ${skip}`);
+    ns = createNetns('tap');
+    net = allocNet({ name: 'tap-test', clock: createRealClock(), cpus: 1 });
+    // The first child process leaves libuv's process-wide fds behind; take it before counting.
+    await waitExit(ns.spawn('true', []), 5000);
+  });
+  afterAll(() => ns?.remove());
+
+  it('opens a TAP in the namespace; ARP from the kernel arrives as an skb, knet\'s reply fills its neighbour table', async () => {
+    const fdsBefore = fdCount();
+    const tunBefore = tunFds();
+    const dev = tapOpen(net, 'ktap0', { netns: ns.name, mac: KNET_MAC });
+    try {
+      expect(tapPriv(dev).ifname).toBe('ktap0');
+      expect(ns.run('ip', ['link', 'show', 'ktap0'])).toContain('ktap0');
+      ns.run('ip', ['addr', 'add', '198.18.0.1/24', 'dev', 'ktap0']);
+      ns.run('ip', ['link', 'set', 'ktap0', 'up']);
+      expect(devOpen(dev)).toBe(0);
+
+      const replies: number[] = [];
+      const arps = recorder(net, dev, ETH_P_ARP, (f) => {
+        // Answer who-has for our address at once, as arp_rcv would.
+        if (getUint16(f, 20) === 1 && getUint32(f, 38) === KNET_IP) replies.push(sendArpReply(dev, f));
+      });
+      const ips = recorder(net, dev, ETH_P_IP);
+      expect(tunFds()).toBe(tunBefore + 1);
+      const ping = ns.spawn('ping', ['-c', '1', '-W', '1', '198.18.0.2']);
+      await waitFor('an ICMP echo request from the kernel', () => ips.length > 0, 5000);
+      await waitExit(ping, 5000);
+
+      const req = arps.find((f) => getUint16(f, 20) === 1)!;
+      expect(req).toBeDefined();
+      expect(ethAddrToString(req, 0)).toBe('ff:ff:ff:ff:ff:ff');
+      expect(getUint32(req, 28)).toBe(KERNEL_IP);
+      expect(getUint32(req, 38)).toBe(KNET_IP);
+      expect(replies).toEqual([NET_XMIT_SUCCESS]);
+      // The echo request came to knet's MAC: the kernel learnt it from our reply.
+      const echo = ips[0]!;
+      expect(ethAddrToString(echo, 0)).toBe(KNET_MAC);
+      expect(echo[14 + 9]).toBe(1);
+      expect(echo[14 + 20]).toBe(8);
+      expect(ns.run('ip', ['neigh', 'show', '198.18.0.2', 'dev', 'ktap0'])).toContain(`lladdr ${KNET_MAC}`);
+      expect(kernelStats(ns, 'ktap0').rx).toBeGreaterThanOrEqual(1);
+      expect(dev.stats.rxPackets).toBeGreaterThanOrEqual(2);
+      expect(tapPriv(dev).stats.irqs).toBeGreaterThan(0);
+    } finally {
+      tapClose(dev);
+    }
+    // Closing the fd removes the (non-persistent) interface and leaks nothing.
+    expect(tunFds()).toBe(tunBefore);
+    // The ping's pipes close asynchronously; then the count is back where it was.
+    await waitFor('the fd count to return to its value before open', () => fdCount() === fdsBefore, 5000, 20);
+    await waitFor('ktap0 to disappear', () => !ns.run('ip', ['-o', 'link']).includes('ktap0'), 5000, 20);
+  });
+
+  it('a frame written by knet is seen by tcpdump and the counters on the kernel side', async () => {
+    const dev = tapOpen(net, 'ktap1', { netns: ns.name, mac: KNET_MAC });
+    try {
+      ns.run('ip', ['addr', 'add', '198.18.1.1/24', 'dev', 'ktap1']);
+      ns.run('ip', ['link', 'set', 'ktap1', 'up']);
+      expect(devOpen(dev)).toBe(0);
+      const before = kernelStats(ns, 'ktap1').rx;
+      const dump = ns.spawn('tcpdump', ['-i', 'ktap1', '-c', '1', '-nn', '-e', '-l', 'udp', 'port', '7777']);
+      const text = collect(dump);
+      await waitFor('tcpdump to listen', () => text.err().includes('listening on'), 10_000);
+      const payload = new TextEncoder().encode('hello from knet');
+      expect(sendUdp(dev, kernelMac(ns, 'ktap1'), 7777, payload, false)).toBe(NET_XMIT_SUCCESS);
+      expect(await waitExit(dump, 5000)).toBe(0);
+      expect(text.out()).toContain(`${KNET_MAC} >`);
+      expect(text.out()).toContain('198.18.0.2.40000 > 198.18.0.1.7777: UDP, length 15');
+      expect(kernelStats(ns, 'ktap1').rx).toBe(before + 1);
+      expect(dev.stats.txPackets).toBe(1);
+    } finally {
+      tapClose(dev);
+    }
+  });
+
+  it('with IFF_VNET_HDR: the kernel hands over partial checksums, and ours are finished by the kernel', async () => {
+    const dev = tapOpen(net, 'ktap2', { netns: ns.name, mac: KNET_MAC, vnetHdr: true });
+    try {
+      ns.run('ip', ['addr', 'add', '198.18.0.1/24', 'dev', 'ktap2']);
+      ns.run('ip', ['link', 'set', 'ktap2', 'up']);
+      ns.run('ip', ['neigh', 'replace', '198.18.0.2', 'lladdr', KNET_MAC, 'dev', 'ktap2', 'nud', 'permanent']);
+      expect(devOpen(dev)).toBe(0);
+      const seen: { partial: boolean; csumOk: boolean; payload: string }[] = [];
+      recorder(net, dev, ETH_P_IP, (f, skb) => {
+        if (f[14 + 9] !== 17) return;
+        const partial = skb.ipSummed === CHECKSUM_PARTIAL;
+        const ulen = getUint16(f, 14 + 20 + 4);
+        // Finish it as skb_checksum_help would, then verify the sum over the pseudo-header.
+        const s = { partial, csumOk: false, payload: '' };
+        if (skbChecksumHelp(skb) === 0) {
+          const udp = skb.networkHeader + 20;
+          const sum = csumTcpudpNofold(KERNEL_IP, KNET_IP, ulen, 17, csumPartial(skb.head, udp, ulen, 0));
+          s.csumOk = csumFold(sum) === 0;
+        }
+        s.payload = new TextDecoder().decode(f.subarray(14 + 28, 14 + 20 + ulen));
+        seen.push(s);
+      });
+      // Kernel → knet: UDP over a device with TUN_F_CSUM leaves the checksum to us.
+      const tx = ns.spawn('socat', ['-u', 'OPEN:/dev/null', 'UDP-SENDTO:198.18.0.2:9']);
+      await waitExit(tx, 5000);
+      const send = ns.spawn('sh', ['-c', 'printf kernel-says-hi | socat -u - UDP-SENDTO:198.18.0.2:9,sourceport=5555']);
+      await waitExit(send, 5000);
+      await waitFor('the datagram from the kernel', () => seen.some((s) => s.payload === 'kernel-says-hi'), 5000);
+      const got = seen.find((s) => s.payload === 'kernel-says-hi')!;
+      expect(got.partial).toBe(true);
+      expect(got.csumOk).toBe(true);
+      expect(tapPriv(dev).stats.rxCsumPartial).toBeGreaterThan(0);
+
+      // knet → kernel: NEEDS_CSUM; the datagram reaches a socket in the namespace.
+      const rx = ns.spawn('socat', ['-u', 'UDP-RECV:7778', 'STDOUT']);
+      const out = collect(rx);
+      await waitFor('socat to bind', () => ns.run('ss', ['-Huln']).includes(':7778'), 5000, 20);
+      const payload = new TextEncoder().encode('partial-from-knet');
+      expect(sendUdp(dev, kernelMac(ns, 'ktap2'), 7778, payload, true)).toBe(NET_XMIT_SUCCESS);
+      await waitFor('socat to print the datagram', () => out.out().includes('partial-from-knet'), 5000);
+      expect(tapPriv(dev).stats.txCsumPartial).toBe(1);
+    } finally {
+      tapClose(dev);
+    }
+  });
+
+  it('tapOpen reports a clear error for a bad namespace, leaking nothing', () => {
+    const before = fdCount();
+    expect(() => tapOpen(net, 'ktap3', { netns: `${ns.name}-absent` })).toThrow(/ENOENT/);
+    expect(fdCount()).toBe(before);
+  });
+});
