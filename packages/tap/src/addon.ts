@@ -54,7 +54,7 @@ export function loadTapAddon(): { addon: TapAddon | null; reason: string | undef
   }
   try {
     const require = createRequire(import.meta.url);
-    cached = { addon: require(addonPath) as TapAddon, reason: undefined };
+    cached = { addon: require('../build/Release/knet_tap.node') as TapAddon, reason: undefined };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     cached = { addon: null, reason: code === 'MODULE_NOT_FOUND' ? buildReason() : `the TAP addon failed to load: ${(e as Error).message}` };
