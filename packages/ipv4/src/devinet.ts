@@ -3,8 +3,7 @@ import type { Net, NetDevice } from '@knet/include';
 import { EADDRNOTAVAIL, EEXIST, EINVAL, ENODEV, IFF_LOOPBACK, inetAton, inetNtoa } from '@knet/include';
 import { inetMakeMask, ipv4IsLoopback, ipv4IsMulticast, ipv4IsZeronet } from './ip_hdr.js';
 import { RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE } from './fib_trie.js';
-import { fibAddIfaddr, fibDelIfaddr } from './fib_frontend.js';
-import { ipv4Net } from './netns_ipv4.js';
+import { fibAddIfaddr, fibDelIfaddr, fibSyncDownDev } from './fib_frontend.js';
 
 export const IFA_F_SECONDARY = 0x01;
 
@@ -125,6 +124,7 @@ export function inetAddrDel(net: Net, dev: NetDevice, spec: string | { addr: num
   }
   ind.ifaList = ind.ifaList.filter((o) => !gone.includes(o));
   for (const g of gone) fibDelIfaddr(net, g);
+  if (ind.ifaList.length === 0) fibSyncDownDev(net, dev);
   return 0;
 }
 
@@ -200,12 +200,4 @@ export function forEachIfaddr(net: Net, fn: (ifa: InIfaddr) => void): void {
     const ind = inDevGet(dev);
     if (ind !== null) for (const ifa of ind.ifaList) fn(ifa);
   }
-}
-
-/** ipv4Net lookup kept here so callers of devinet need not know the state layout. */
-export function inetAddrCount(net: Net): number {
-  ipv4Net(net);
-  let n = 0;
-  forEachIfaddr(net, () => n++);
-  return n;
 }

@@ -366,3 +366,30 @@ export function fibValidateSource(net: Net, saddr: number, dev: NetDevice, mode:
 }
 const EXDEV = 18;
 export { EXDEV };
+
+/**
+ * fib_disable_ip / fib_sync_down_dev: the device lost its last address (or went down), so
+ * every route through it dies, gateways included.
+ */
+export function fibSyncDownDev(net: Net, dev: NetDevice): number {
+  let n = 0;
+  for (const t of ipv4Net(net).fibTables.values()) {
+    const victims: FibAlias[] = [];
+    fibTableWalk(t, (fa) => {
+      if (fa.fi.dev === dev) victims.push(fa);
+    });
+    for (const fa of victims) {
+      const node = fibFindNode(t, fa.dst, fa.plen, false);
+      if (node === null || node.aliases === null) continue;
+      const i = node.aliases.indexOf(fa);
+      if (i < 0) continue;
+      fa.fi.dead = true;
+      node.aliases.splice(i, 1);
+      t.count--;
+      n++;
+      if (node.aliases.length === 0) fibTrimNode(t, fa.dst, fa.plen);
+    }
+  }
+  if (n) rtCacheFlush(net);
+  return n;
+}
