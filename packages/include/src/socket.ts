@@ -30,5 +30,6 @@ export const EPOLLIN = POLLIN, EPOLLPRI = POLLPRI, EPOLLOUT = POLLOUT, EPOLLERR 
 export const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
 // fcntl
 export const O_NONBLOCK = 0o4000, F_GETFL = 3, F_SETFL = 4;
+export const SO_PRIORITY = 12, SO_MARK = 36;
 // uapi/asm-generic/ioctls.h, linux/sockios.h
 export const FIONREAD = 0x541b, SIOCINQ = FIONREAD, TIOCOUTQ = 0x5411, SIOCOUTQ = TIOCOUTQ, FIONBIO = 0x5421;
