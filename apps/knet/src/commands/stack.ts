@@ -1,0 +1,155 @@
+// One knet host on a real TAP device, for serve/fetch/ping/connect. The host assembly and the
+// Node-style socket adapters are looked up at run time, so a missing layer is reported by
+// name instead of the CLI failing to start.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import type { Clock, Net, NetDevice, PacketType } from '@knet/include';
+import { PcapWriter, pcapTapAdd, pcapTapRemove, type ByteSink } from '@knet/netdevice';
+import { createRealClock } from '@knet/softirq';
+import { tapAvailable, tapClose, tapOpen } from '@knet/tap';
+import { CoreUnavailable } from '../core/api.js';
+
+/** What the CLI needs of a @knet/host Host. */
+export interface HostLike {
+  readonly net: Net;
+  readonly ip: {
+    link: { set(name: string, o: { up?: boolean; mtu?: number }): number };
+    addr: { add(name: string, cidr: string): number };
+    route: { add(spec: { dst: string; gw?: string; dev?: string }): number };
+  };
+  readonly sysctl: { set(name: string, v: number | string): number };
+  counters(): { snmp: Record<string, Record<string, number>>; drops: Record<string, number> };
+  task(): unknown;
+}
+
+/** A Node net.Server over knet sockets. */
+export interface ServerLike {
+  listen(port: number, cb?: () => void): unknown;
+  close(cb?: (err?: Error) => void): unknown;
+  on(ev: 'error', cb: (err: Error) => void): unknown;
+}
+
+/** A Node dgram.Socket over knet sockets. */
+export interface DgramLike {
+  bind(port: number, cb?: () => void): unknown;
+  on(ev: 'message', cb: (msg: Buffer, rinfo: { address: string; port: number }) => void): unknown;
+  on(ev: 'error', cb: (err: Error) => void): unknown;
+  send(msg: Uint8Array, port: number, address: string, cb?: (err: Error | null) => void): unknown;
+  close(cb?: () => void): unknown;
+}
+
+/** The exports of @knet/host and @knet/socket the CLI uses. */
+export interface StackApi {
+  createHost(opts: { name: string; cpus?: number; clock?: Clock; cc?: string }): HostLike;
+  knetCreateServer(task: unknown, onConnection?: (sock: Duplex) => void): ServerLike;
+  knetConnect(task: unknown, opts: { host: string; port: number }, onConnect?: () => void): Duplex;
+  KnetDgramSocket: new (task: unknown, type: 'udp4') => DgramLike;
+}
+
+const NEEDED: { mod: string; name: keyof StackApi }[] = [
+  { mod: '@knet/host', name: 'createHost' },
+  { mod: '@knet/socket', name: 'knetCreateServer' },
+  { mod: '@knet/socket', name: 'knetConnect' },
+  { mod: '@knet/socket', name: 'KnetDgramSocket' },
+];
+
+export async function loadStackApi(): Promise<StackApi> {
+  const merged: Record<string, unknown> = {};
+  for (const mod of ['@knet/host', '@knet/socket']) {
+    try {
+      Object.assign(merged, await import(mod));
+    } catch (e) {
+      throw new CoreUnavailable(`cannot load ${mod}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  const absent = NEEDED.filter((n) => typeof merged[n.name] !== 'function');
+  if (absent.length > 0) throw new CoreUnavailable(`not available yet: ${absent.map((n) => `${n.mod} ${n.name}`).join(', ')}`);
+  return merged as unknown as StackApi;
+}
+
+export interface TapHostOpts {
+  tap: string;
+  /** knet's address, a.b.c.d/len. */
+  addr: string;
+  gw?: string;
+  mtu?: number;
+  cc?: string;
+  mac?: string;
+  /** IFF_VNET_HDR: checksum and TSO offloads with the kernel. */
+  offload?: boolean;
+  pcap?: string;
+}
+
+/** A file sink that batches writes; flush() on exit. */
+class FileSink implements ByteSink {
+  private readonly fd: number;
+  private chunks: Uint8Array[] = [];
+  private bytes = 0;
+  constructor(path: string) {
+    this.fd = openSync(path, 'w');
+  }
+  write(b: Uint8Array): void {
+    this.chunks.push(b.slice());
+    this.bytes += b.length;
+    if (this.bytes >= 1 << 20) this.flush();
+  }
+  flush(): void {
+    for (const c of this.chunks) writeSync(this.fd, c);
+    this.chunks = [];
+    this.bytes = 0;
+  }
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+export interface TapHost {
+  api: StackApi;
+  host: HostLike;
+  dev: NetDevice;
+  task: unknown;
+  /** Flush the pcap, close the TAP. Idempotent. */
+  close(): void;
+}
+
+function check(rc: number, what: string): void {
+  if (rc < 0) throw new CoreUnavailable(`${what} failed (errno ${-rc})`);
+}
+
+/** Build a host on the real clock, open the TAP, configure addresses, routes and pcap. */
+export async function openTapHost(o: TapHostOpts): Promise<TapHost> {
+  const avail = tapAvailable();
+  if (!avail.ok) throw new CoreUnavailable(avail.reason ?? 'the TAP driver is unavailable');
+  const api = await loadStackApi();
+  const host = api.createHost({ name: 'knet', cpus: 1, clock: createRealClock(), ...(o.cc ? { cc: o.cc } : {}) });
+  const dev = tapOpen(host.net, o.tap, { vnetHdr: o.offload === true, ...(o.mtu ? { mtu: o.mtu } : {}), ...(o.mac ? { mac: o.mac } : {}) });
+  let sink: FileSink | null = null;
+  let pt: PacketType | null = null;
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    if (pt !== null) pcapTapRemove(host.net, pt);
+    sink?.close();
+    tapClose(dev);
+  };
+  try {
+    if (o.pcap) {
+      sink = new FileSink(o.pcap);
+      pt = pcapTapAdd(host.net, dev, new PcapWriter(sink));
+    }
+    check(host.ip.link.set(dev.name, { up: true }), `ip link set ${dev.name} up`);
+    check(host.ip.addr.add(dev.name, o.addr), `ip addr add ${o.addr}`);
+    if (o.gw) check(host.ip.route.add({ dst: 'default', gw: o.gw, dev: dev.name }), `ip route add default via ${o.gw}`);
+  } catch (e) {
+    close();
+    throw e;
+  }
+  return { api, host, dev, task: host.task(), close };
+}
+
+/** Sum of a MIB counter, 0 when the group or field is absent. */
+export function mib(host: HostLike, group: string, field: string): number {
+  return host.counters().snmp[group]?.[field] ?? 0;
+}
