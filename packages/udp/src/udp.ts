@@ -70,7 +70,8 @@ function udp4CsumOk(skb: SkBuff, th: number, ulen: number, saddr: number, daddr:
     skb.ipSummed = CHECKSUM_UNNECESSARY;
     return true;
   }
-  if (skb.ipSummed === CHECKSUM_UNNECESSARY) return true;
+  // skb_csum_unnecessary: a local or veth peer's CHECKSUM_PARTIAL packet was never on a wire.
+  if (skb.ipSummed === CHECKSUM_UNNECESSARY || skb.ipSummed === CHECKSUM_PARTIAL) return true;
   if (skb.ipSummed === CHECKSUM_COMPLETE && csumTcpudpMagic(saddr, daddr, ulen, proto, skb.csum) === 0) {
     skb.ipSummed = CHECKSUM_UNNECESSARY;
     return true;
