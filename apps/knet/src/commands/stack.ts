@@ -7,7 +7,23 @@ import type { Clock, Net, NetDevice, PacketType } from '@knet/include';
 import { PcapWriter, pcapTapAdd, pcapTapRemove, type ByteSink } from '@knet/netdevice';
 import { createRealClock } from '@knet/softirq';
 import { tapAvailable, tapClose, tapOpen } from '@knet/tap';
-import { CoreUnavailable } from '../core/api.js';
+import type { Io } from '../io.js';
+
+/** A layer or the TAP driver is missing; the message says which, and the command exits 1. */
+export class StackUnavailable extends Error {
+  override name = 'StackUnavailable';
+}
+
+/** Run a command body, turning StackUnavailable into a one-line message and exit code 1. */
+export async function reportUnavailable(cmd: string, io: Io, fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (!(e instanceof StackUnavailable)) throw e;
+    io.stderr.write(`knet ${cmd}: ${e.message}\n`);
+    return 1;
+  }
+}
 
 /** What the CLI needs of a @knet/host Host. */
 export interface HostLike {
@@ -59,11 +75,11 @@ export async function loadStackApi(): Promise<StackApi> {
     try {
       Object.assign(merged, await import(mod));
     } catch (e) {
-      throw new CoreUnavailable(`cannot load ${mod}: ${(e as Error).message.split('\n')[0]}`);
+      throw new StackUnavailable(`cannot load ${mod}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
   const absent = NEEDED.filter((n) => typeof merged[n.name] !== 'function');
-  if (absent.length > 0) throw new CoreUnavailable(`not available yet: ${absent.map((n) => `${n.mod} ${n.name}`).join(', ')}`);
+  if (absent.length > 0) throw new StackUnavailable(`not available yet: ${absent.map((n) => `${n.mod} ${n.name}`).join(', ')}`);
   return merged as unknown as StackApi;
 }
 
@@ -114,13 +130,13 @@ export interface TapHost {
 }
 
 function check(rc: number, what: string): void {
-  if (rc < 0) throw new CoreUnavailable(`${what} failed (errno ${-rc})`);
+  if (rc < 0) throw new StackUnavailable(`${what} failed (errno ${-rc})`);
 }
 
 /** Build a host on the real clock, open the TAP, configure addresses, routes and pcap. */
 export async function openTapHost(o: TapHostOpts): Promise<TapHost> {
   const avail = tapAvailable();
-  if (!avail.ok) throw new CoreUnavailable(avail.reason ?? 'the TAP driver is unavailable');
+  if (!avail.ok) throw new StackUnavailable(avail.reason ?? 'the TAP driver is unavailable');
   const api = await loadStackApi();
   const host = api.createHost({ name: 'knet', cpus: 1, clock: createRealClock(), ...(o.cc ? { cc: o.cc } : {}) });
   const dev = tapOpen(host.net, o.tap, { vnetHdr: o.offload === true, ...(o.mtu ? { mtu: o.mtu } : {}), ...(o.mac ? { mac: o.mac } : {}) });
