@@ -6,3 +6,4 @@ export * from './wait.js';
 export * from './poll.js';
 export * from './eventpoll.js';
 export * from './task.js';
+export * from './node_dgram.js';
