@@ -13,3 +13,5 @@ export * from './sch_generic.js';
 export * from './drop.js';
 export * from './pcap.js';
 export * from './datagram.js';
+export * from './sock.js';
+export * from './stream.js';

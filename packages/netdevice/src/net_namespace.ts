@@ -36,7 +36,7 @@ export function sysctlSet(net: Net, name: string, v: number | string | number[])
 }
 
 /** An integer sysctl in [min, max] backed by a field of `obj` (proc_dointvec_minmax). */
-export function sysctlInt<T extends object, K extends keyof T & string>(obj: T, key: K, min: number, max: number): SysctlEntry {
+export function sysctlIntField<T extends object, K extends keyof T & string>(obj: T, key: K, min: number, max: number): SysctlEntry {
   return {
     get: () => obj[key] as unknown as number,
     set: (v) => {
@@ -91,10 +91,10 @@ export function netDevInit(net: Net, ncpus: number): void {
   openSoftirq(net, NET_TX_SOFTIRQ, netTxAction);
   openSoftirq(net, NET_RX_SOFTIRQ, netRxAction);
 
-  registerSysctl(net, 'net.core.netdev_max_backlog', sysctlInt(core, 'netdevMaxBacklog', 0, 0x7fffffff));
-  registerSysctl(net, 'net.core.netdev_budget', sysctlInt(core, 'netdevBudget', 1, 0x7fffffff));
-  registerSysctl(net, 'net.core.netdev_budget_usecs', sysctlInt(core, 'netdevBudgetUsecs', 1, 0x7fffffff));
-  registerSysctl(net, 'net.core.rps_sock_flow_entries', sysctlInt(core, 'rpsSockFlowEntries', 0, 1 << 29));
+  registerSysctl(net, 'net.core.netdev_max_backlog', sysctlIntField(core, 'netdevMaxBacklog', 0, 0x7fffffff));
+  registerSysctl(net, 'net.core.netdev_budget', sysctlIntField(core, 'netdevBudget', 1, 0x7fffffff));
+  registerSysctl(net, 'net.core.netdev_budget_usecs', sysctlIntField(core, 'netdevBudgetUsecs', 1, 0x7fffffff));
+  registerSysctl(net, 'net.core.rps_sock_flow_entries', sysctlIntField(core, 'rpsSockFlowEntries', 0, 1 << 29));
   registerSysctl(net, 'net.core.dev_weight', {
     get: () => core.devWeight,
     set: (v) => {
