@@ -7,3 +7,4 @@ export * from './poll.js';
 export * from './eventpoll.js';
 export * from './task.js';
 export * from './node_dgram.js';
+export * from './node_net.js';
