@@ -1,5 +1,7 @@
 import type { Scenario } from '../types.js';
+import { igbFrames } from './igb_frames.js';
+import { igbFramesTso } from './igb_frames_tso.js';
 import { vethFrames } from './veth_frames.js';
 
 /** Every knet scenario, in run order. */
-export const SCENARIOS: readonly Scenario[] = [vethFrames];
+export const SCENARIOS: readonly Scenario[] = [vethFrames, igbFrames, igbFramesTso];
