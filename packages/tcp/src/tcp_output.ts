@@ -1,0 +1,1111 @@
+// net/ipv4/tcp_output.c: building and sending segments. tcpWriteXmit applies cwnd, rwnd,
+// Nagle and TSO deferral; tcpTransmitSkb clones the queued skb, writes header and options,
+// fills the checksum and hands the clone to icsk_af_ops->queue_xmit.
+import type { SkBuff } from '@knet/include';
+import {
+  TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCP_CLOSE, TCP_SYN_SENT, TCP_LISTEN,
+  CHECKSUM_PARTIAL, CHECKSUM_NONE, IPPROTO_TCP, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM, NETIF_F_TSO, NETIF_F_GSO,
+  SKB_GSO_TCPV4, MAX_TCP_HEADER, CA_EVENT_TX_START, CA_EVENT_CWND_RESTART, TCP_CA_Open, SKB_DROP_REASON,
+  SOCK_DEAD, EPOLLOUT,
+} from '@knet/include';
+import {
+  allocSkb, skbReserve, skbPush, skbPut, skbClone, skbCloned, pskbCopy, skbTrim, skbCopyBits, skbQueueTail,
+  skbUnlink, skbInsertAfter, kfreeSkb, csumPartial, csumTcpudpMagic, skbPull, consumeSkb, skbPeek,
+} from '@knet/skbuff';
+import { skSetOwnerW, skStreamMemoryFree, skWakeWaiters, sysctlInt, traceEvent } from '@knet/netdevice';
+import { delTimer } from '@knet/softirq';
+import {
+  tcpSetSource, tcpSetDest, tcpSetSeq, tcpSetAckSeq, tcpSetHdrLen, tcpSetFlags, tcpSetWindow, tcpSetCheck,
+  tcpSetUrgPtr, TCP_HLEN, TCP_CSUM_OFFSET,
+} from './tcp_hdr.js';
+import {
+  TcpOutOptions, tcpOptionsSize, tcpOptionsWrite, OPTION_MSS, OPTION_SACK_ADVERTISE, OPTION_TS, OPTION_WSCALE,
+  TCPOLEN_TSTAMP_ALIGNED, MAX_TCP_OPTION_SPACE, TCP_MAX_WSCALE,
+} from './tcp_options.js';
+import { after, before, seqAdd, between } from './tcp_seq.js';
+import {
+  TCP_NAGLE_CORK, TCP_NAGLE_OFF, TCP_NAGLE_PUSH, TCPCB_SACKED_ACKED, TCPCB_SACKED_RETRANS, TCPCB_LOST,
+  TCPCB_EVER_RETRANS, TCPCB_TAGBITS, TCP_RTO_MAX, TCP_TIMEOUT_INIT, TCP_MSS_DEFAULT, TCP_DELACK_MAX,
+  TCP_ATO_MIN, TCP_RESOURCE_PROBE_INTERVAL, TCP_PROBE0_MAX, MAX_TCP_WINDOW, TCP_INIT_CWND,
+} from './tcp_defs.js';
+import { tcpNet } from './tcp_net.js';
+import {
+  ICSK_ACK_SCHED, ICSK_ACK_TIMER, ICSK_TIME_RETRANS, ICSK_TIME_PROBE0, ICSK_TIME_LOSS_PROBE, ICSK_TIME_REO_TIMEOUT,
+  type TcpSock, type TcpRequestSock,
+} from './tcp_sock.js';
+import { inetCskResetXmitTimer, inetCskClearXmitTimer, tcpResetXmitTimer } from './tcp_timer.js';
+import { tcpRateSkbSent } from './tcp_rate.js';
+
+const opts = new TcpOutOptions();
+
+/** struct tcp_skb_cb accessors */
+export function tcpSkbPcount(skb: SkBuff): number {
+  const s = skb.shinfo.gsoSegs;
+  return s > 0 ? s : 1;
+}
+export function tcpSkbMss(skb: SkBuff): number {
+  return skb.shinfo.gsoSize;
+}
+
+/** tcp_set_skb_tso_segs: how many MSS-sized segments the skb stands for. */
+export function tcpSetSkbTsoSegs(skb: SkBuff, mssNow: number): void {
+  if (skb.len <= mssNow) {
+    skb.shinfo.gsoSegs = 1;
+    skb.shinfo.gsoSize = 0;
+    skb.shinfo.gsoType = 0;
+  } else {
+    skb.shinfo.gsoSegs = Math.ceil(skb.len / mssNow);
+    skb.shinfo.gsoSize = mssNow;
+    skb.shinfo.gsoType = SKB_GSO_TCPV4;
+  }
+}
+
+/** tcp_init_tso_segs */
+export function tcpInitTsoSegs(skb: SkBuff, mssNow: number): number {
+  let segs = tcpSkbPcount(skb);
+  if (!segs || (segs > 1 && tcpSkbMss(skb) !== mssNow) || (segs === 1 && skb.len > mssNow)) {
+    tcpSetSkbTsoSegs(skb, mssNow);
+    segs = tcpSkbPcount(skb);
+  }
+  return segs;
+}
+
+export function tcpSendHead(sk: TcpSock): SkBuff | null {
+  return sk.sendHead;
+}
+
+export function tcpWriteQueueEmpty(sk: TcpSock): boolean {
+  return sk.skWriteQueue.first === null;
+}
+
+/** tcp_packets_in_flight (RFC 6675 "pipe"): out − (sacked + lost) + retrans. */
+export function tcpPacketsInFlight(sk: TcpSock): number {
+  return sk.packetsOut - (sk.sackedOut + sk.lostOut) + sk.retransOut;
+}
+
+export function tcpIsSack(sk: TcpSock): boolean {
+  return sk.rxOpt.sackOk;
+}
+
+/** tcp_wnd_end */
+export function tcpWndEnd(sk: TcpSock): number {
+  return (sk.sndUna + sk.sndWnd) >>> 0;
+}
+
+/** __tcp_mtu_to_mss */
+export function tcpMtuToMss(sk: TcpSock, pmtu: number): number {
+  let mss = pmtu - sk.icskAfOps.netHeaderLen - TCP_HLEN;
+  if (mss > sk.rxOpt.mssClamp && sk.rxOpt.mssClamp) mss = sk.rxOpt.mssClamp;
+  mss -= sk.icskExtHdrLen;
+  const minSnd = tcpNet(sk.skNet).sysctl.tcp_min_snd_mss;
+  if (mss < minSnd) mss = minSnd;
+  // Room for the options every segment carries (TS).
+  mss -= sk.tcpHeaderLen - TCP_HLEN;
+  return mss;
+}
+
+/** tcp_mss_to_mtu */
+export function tcpMssToMtu(sk: TcpSock, mss: number): number {
+  return mss + sk.tcpHeaderLen + sk.icskExtHdrLen + sk.icskAfOps.netHeaderLen;
+}
+
+/** tcp_bound_to_half_wnd: never send segments larger than half the peer's largest window. */
+export function tcpBoundToHalfWnd(sk: TcpSock, pktsize: number): number {
+  const cutoff = sk.maxWindow > TCP_MSS_DEFAULT ? sk.maxWindow >>> 1 : sk.maxWindow;
+  if (cutoff && pktsize > cutoff) return Math.max(cutoff, 68 - sk.tcpHeaderLen);
+  return pktsize;
+}
+
+/** tcp_sync_mss: recompute mss_cache for a path MTU. */
+export function tcpSyncMss(sk: TcpSock, pmtu: number): number {
+  let mss = tcpMtuToMss(sk, pmtu);
+  sk.icskPmtuCookie = pmtu;
+  mss = tcpBoundToHalfWnd(sk, mss);
+  sk.mssCache = mss;
+  return mss;
+}
+
+function dstMtu(sk: TcpSock): number {
+  const dst = sk.skDst;
+  if (dst === null) return 0;
+  return dst.pmtu || dst.metrics.mtu || dst.dev.mtu;
+}
+
+/** tcp_established_options' size: TS and SACK blocks on a synchronised connection. */
+function tcpEstablishedOptions(sk: TcpSock, o: TcpOutOptions): number {
+  o.clear();
+  let size = 0;
+  if (sk.rxOpt.tstampOk) {
+    o.options |= OPTION_TS;
+    o.tsval = tcpTimeStamp(sk);
+    o.tsecr = sk.rxOpt.tsRecent;
+    size += TCPOLEN_TSTAMP_ALIGNED;
+  }
+  const eff = sk.rxOpt.numSacks + (sk.rxOpt.dsack ? 1 : 0);
+  if (eff > 0) {
+    const remaining = MAX_TCP_OPTION_SPACE - size;
+    const n = Math.min(eff, Math.floor((remaining - 4) / 8));
+    if (n > 0) {
+      o.numSackBlocks = n;
+      size += 4 + n * 8;
+    }
+  }
+  return size;
+}
+
+/** tcp_current_mss: the MSS for the next segment, following PMTU and the options in use. */
+export function tcpCurrentMss(sk: TcpSock): number {
+  let mssNow = sk.mssCache;
+  const mtu = dstMtu(sk);
+  if (mtu && mtu !== sk.icskPmtuCookie) mssNow = tcpSyncMss(sk, mtu);
+  const headerLen = tcpEstablishedOptions(sk, opts) + TCP_HLEN;
+  // A SACK block steals option space from the payload.
+  if (headerLen !== sk.tcpHeaderLen) {
+    const delta = headerLen - sk.tcpHeaderLen;
+    mssNow -= delta;
+  }
+  return mssNow;
+}
+
+/** tcp_time_stamp_ts: the TSval clock (ms, offset per connection). */
+export function tcpTimeStamp(sk: TcpSock): number {
+  return (Math.floor(sk.skNet.clock.now()) + sk.tsOffset) >>> 0;
+}
+
+export function tcpClockUs(sk: TcpSock): number {
+  return Math.floor(sk.skNet.clock.now() * 1000);
+}
+
+/** tcp_win_from_space with tcp_adv_win_scale. */
+export function tcpWinFromSpace(sk: TcpSock, space: number): number {
+  const s = tcpNet(sk.skNet).sysctl.tcp_adv_win_scale;
+  return s <= 0 ? space >> -s : space - (space >> s);
+}
+
+/** tcp_space / tcp_full_space */
+export function tcpSpace(sk: TcpSock): number {
+  return tcpWinFromSpace(sk, sk.skRcvbuf - sk.skBacklogLen - sk.skRmemAlloc);
+}
+export function tcpFullSpace(sk: TcpSock): number {
+  return tcpWinFromSpace(sk, sk.skRcvbuf);
+}
+
+/** tcp_receive_window: what is left of the window we advertised. */
+export function tcpReceiveWindow(sk: TcpSock): number {
+  const win = ((sk.rcvWup + sk.rcvWnd - sk.rcvNxt) | 0);
+  return win < 0 ? 0 : win;
+}
+
+/** __tcp_select_window: receiver-side SWS avoidance (RFC 1122 4.2.3.3) with Linux's rounding. */
+export function __tcpSelectWindow(sk: TcpSock): number {
+  let mss = sk.icskAck.rcvMss;
+  let freeSpace = tcpSpace(sk);
+  const allowedSpace = tcpFullSpace(sk);
+  const fullSpace = Math.min(sk.windowClamp, allowedSpace);
+  const ws = sk.rxOpt.rcvWscale;
+  if (mss > fullSpace) {
+    mss = fullSpace;
+    if (mss <= 0) return 0;
+  }
+  if (freeSpace < (fullSpace >> 1)) {
+    sk.icskAck.quick = 0;
+    freeSpace = (freeSpace >> ws) << ws;
+    if (freeSpace < (allowedSpace >> 4) || freeSpace < mss) return 0;
+  }
+  if (freeSpace > sk.rcvSsthresh) freeSpace = sk.rcvSsthresh;
+  let window = sk.rcvWnd;
+  if (ws) {
+    window = freeSpace;
+    if (((window >> ws) << ws) !== window) window = ((window >> ws) + 1) << ws;
+  } else {
+    if (window <= freeSpace - mss || window > freeSpace) window = Math.floor(freeSpace / mss) * mss;
+    else if (mss === fullSpace && freeSpace > window + (fullSpace >> 1)) window = freeSpace;
+  }
+  return window;
+}
+
+/** tcp_select_window: the field value to send; the window never shrinks (RFC 9293 §3.8.6.2.2). */
+export function tcpSelectWindow(sk: TcpSock): number {
+  const tn = tcpNet(sk.skNet);
+  const oldWin = sk.rcvWnd;
+  const curWin = tcpReceiveWindow(sk);
+  let newWin = __tcpSelectWindow(sk);
+  const ws = sk.rxOpt.rcvWscale;
+  if (newWin < curWin) {
+    if (newWin === 0) tn.ext.TCPWantZeroWindowAdv++;
+    newWin = Math.ceil(curWin / (1 << ws)) * (1 << ws);
+  }
+  sk.rcvWnd = newWin;
+  sk.rcvWup = sk.rcvNxt;
+  if (!ws && tn.sysctl.tcp_workaround_signed_windows) newWin = Math.min(newWin, MAX_TCP_WINDOW);
+  else newWin = Math.min(newWin, 65535 * 2 ** ws);
+  newWin = Math.floor(newWin / 2 ** ws);
+  if (newWin === 0) {
+    if (oldWin) tn.ext.TCPToZeroWindowAdv++;
+  } else if (oldWin === 0) tn.ext.TCPFromZeroWindowAdv++;
+  return newWin;
+}
+
+/** Values tcp_select_initial_window computes. */
+export class InitialWindow {
+  rcvWnd = 0;
+  windowClamp = 0;
+  rcvWscale = 0;
+}
+const initWin = new InitialWindow();
+
+/** tcp_select_initial_window: the SYN's window and our shift count (RFC 7323 §2.2). */
+export function tcpSelectInitialWindow(sk: TcpSock, space: number, mss: number, windowClamp: number, wscaleOk: boolean): InitialWindow {
+  const tn = tcpNet(sk.skNet);
+  if (windowClamp === 0) windowClamp = 65535 * 2 ** TCP_MAX_WSCALE;
+  space = Math.min(windowClamp, space);
+  if (space > mss) space = Math.floor(space / mss) * mss;
+  let rcvWnd = tn.sysctl.tcp_workaround_signed_windows ? Math.min(space, MAX_TCP_WINDOW) : Math.min(space, 65535);
+  let rcvWscale = 0;
+  if (wscaleOk) {
+    space = Math.max(space, tn.sysctl.tcp_rmem[2]);
+    space = Math.max(space, sysctlInt(sk.skNet, 'net.core.rmem_max', 212992));
+    space = Math.min(space, windowClamp);
+    rcvWscale = Math.min(Math.max(Math.floor(Math.log2(space)) - 15, 0), TCP_MAX_WSCALE);
+  }
+  initWin.rcvWnd = rcvWnd;
+  initWin.windowClamp = Math.min(65535 * 2 ** rcvWscale, windowClamp);
+  initWin.rcvWscale = rcvWscale;
+  return initWin;
+}
+
+/** tcp_v4_send_check: full checksum, or CHECKSUM_PARTIAL seeded with the pseudo-header. */
+export function tcpV4SendCheck(sk: TcpSock | null, skb: SkBuff, saddr: number, daddr: number, caps: number): void {
+  const th = skb.transportHeader;
+  const len = skb.len - (th - skb.data);
+  tcpSetCheck(skb.head, th, 0);
+  if (caps & (NETIF_F_HW_CSUM | NETIF_F_IP_CSUM)) {
+    skb.ipSummed = CHECKSUM_PARTIAL;
+    skb.csumStart = th;
+    skb.csumOffset = TCP_CSUM_OFFSET;
+    tcpSetCheck(skb.head, th, ~csumTcpudpMagic(saddr, daddr, len, IPPROTO_TCP, 0) & 0xffff);
+  } else {
+    skb.ipSummed = CHECKSUM_NONE;
+    tcpSetCheck(skb.head, th, csumTcpudpMagic(saddr, daddr, len, IPPROTO_TCP, csumPartial(skb.head, th, len, 0)));
+  }
+  void sk;
+}
+
+/** tcp_event_data_sent: idle restart (RFC 2861 via cwnd restart) and lsndtime. */
+function tcpEventDataSent(sk: TcpSock): void {
+  const now = sk.jiffies;
+  if (sk.packetsOut === 0) {
+    const ops = sk.icskCaOps;
+    if (ops !== null && ops.cwndEvent) ops.cwndEvent(sk, CA_EVENT_TX_START);
+  }
+  sk.lsndtime = now;
+  // An ACK answering data soon is a sign of an interactive flow (pingpong).
+  if (now - sk.icskAck.lrcvtime < sk.icskAck.ato) sk.icskAck.pingpong = Math.min(sk.icskAck.pingpong + 1, 3);
+}
+
+/** tcp_event_ack_sent: an ACK went out, so no delayed ACK is due. */
+function tcpEventAckSent(sk: TcpSock, rcvNxt: number): void {
+  if (sk.icskAck.quick > 0) sk.icskAck.quick--;
+  if (rcvNxt !== sk.rcvNxt) return;
+  sk.icskAck.pending = 0;
+  delTimer(sk.skNet, sk.icskDelackTimer);
+}
+
+/**
+ * __tcp_transmit_skb: send `skb` (a write-queue skb, cloned so the queue keeps it; or a
+ * one-off control skb when cloneIt is false). Returns 0 or a negative error/NET_XMIT code.
+ */
+export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvNxt: number = sk.rcvNxt): number {
+  const net = sk.skNet;
+  if (net.trace !== null) traceEvent(net, 'tcpTransmitSkb');
+  const tn = tcpNet(net);
+  let skb = oskb;
+  const prior = sk.tcpMstamp;
+  sk.tcpMstamp = tcpClockUs(sk);
+  if (cloneIt) {
+    oskb.cb.whenUs = sk.tcpMstamp;
+    tcpRateSkbSent(sk, oskb);
+    // A clone still in a queue below us owns the headroom: take a private header copy.
+    skb = skbCloned(oskb) ? pskbCopy(oskb) : skbClone(oskb);
+  }
+  void prior;
+  const cb = skb.cb;
+  const flags = cb.tcpFlags;
+  const isSyn = (flags & TCPHDR_SYN) !== 0;
+  let optSize: number;
+  if (isSyn) optSize = tcpSynOptions(sk, opts);
+  else optSize = tcpEstablishedOptions(sk, opts);
+  const hdrLen = TCP_HLEN + optSize;
+  const th = skbPush(skb, hdrLen);
+  skb.transportHeader = th;
+  const b = skb.head;
+  tcpSetSource(b, th, sk.inetSport);
+  tcpSetDest(b, th, sk.inetDport);
+  tcpSetSeq(b, th, cb.seq);
+  tcpSetAckSeq(b, th, rcvNxt);
+  tcpSetHdrLen(b, th, hdrLen);
+  tcpSetFlags(b, th, flags);
+  tcpSetUrgPtr(b, th, 0);
+  // RFC 7323 §2.2: the window in a SYN is never scaled.
+  if (isSyn) tcpSetWindow(b, th, Math.min(sk.rcvWnd, 65535));
+  else tcpSetWindow(b, th, tcpSelectWindow(sk));
+  const dsack = sk.rxOpt.dsack && opts.numSackBlocks > 0 ? sk.duplicateSack[0] : null;
+  tcpOptionsWrite(b, th + TCP_HLEN, opts, dsack, sk.selectiveAcks);
+  if (dsack !== null) sk.rxOpt.dsack = false;
+  if (flags & TCPHDR_ACK) tcpEventAckSent(sk, rcvNxt);
+  if (skb.len !== hdrLen) {
+    tcpEventDataSent(sk);
+    sk.dataSegsOut += tcpSkbPcount(skb);
+    sk.bytesSent += skb.len - hdrLen;
+  }
+  if (after(cb.endSeq, sk.sndNxt) || cb.seq === cb.endSeq) {
+    tn.mib.OutSegs += tcpSkbPcount(skb);
+  } else tn.mib.OutSegs += tcpSkbPcount(skb);
+  sk.segsOut += tcpSkbPcount(skb);
+  skb.shinfo.gsoSegs = tcpSkbPcount(oskb);
+  skb.priority = sk.skPriority;
+  skb.mark = sk.skMark;
+  if (sk.icskAfOps.sendCheck) sk.icskAfOps.sendCheck(sk, skb);
+  else tcpV4SendCheck(sk, skb, sk.inetSaddr, sk.inetDaddr, sk.skRouteCaps);
+  skSetOwnerW(skb, sk);
+  const err = sk.icskAfOps.queueXmit(sk, skb, null);
+  return err > 0 ? 0 : err;
+}
+
+/** tcp_syn_options: MSS, SACK_PERM, TS, WSCALE for our SYN (RFC 9293 §3.7.1, 7323, 2018). */
+function tcpSynOptions(sk: TcpSock, o: TcpOutOptions): number {
+  const tn = tcpNet(sk.skNet);
+  o.clear();
+  o.options = OPTION_MSS;
+  o.mss = tcpAdvertiseMss(sk);
+  let size = 4;
+  if (tn.sysctl.tcp_timestamps) {
+    o.options |= OPTION_TS;
+    o.tsval = tcpTimeStamp(sk);
+    o.tsecr = sk.rxOpt.tsRecent;
+    size += TCPOLEN_TSTAMP_ALIGNED;
+  }
+  if (tn.sysctl.tcp_window_scaling) {
+    o.ws = sk.rxOpt.rcvWscale;
+    o.options |= OPTION_WSCALE;
+    size += 4;
+  }
+  if (tn.sysctl.tcp_sack) {
+    o.options |= OPTION_SACK_ADVERTISE;
+    if (!(o.options & OPTION_TS)) size += 4;
+  }
+  return size;
+}
+
+/** tcp_advertise_mss: the MSS we put in our SYN, from the route (RFC 9293 §3.7.1). */
+export function tcpAdvertiseMss(sk: TcpSock): number {
+  let mss = sk.advmss;
+  const mtu = dstMtu(sk);
+  if (mtu) {
+    const metric = mtu - sk.icskAfOps.netHeaderLen - TCP_HLEN;
+    if (metric < mss) {
+      mss = metric;
+      sk.advmss = mss;
+    }
+  }
+  return mss;
+}
+
+/** skb_entail: queue a new skb at the tail of the write queue. */
+export function skbEntail(sk: TcpSock, skb: SkBuff): void {
+  skb.cb.seq = skb.cb.endSeq = sk.writeSeq;
+  skb.cb.tcpFlags = TCPHDR_ACK;
+  skb.cb.sacked = 0;
+  skbQueueTail(sk.skWriteQueue, skb);
+  sk.skWmemQueued += skb.truesize;
+  sk.skForwardAlloc -= skb.truesize;
+  if (sk.sendHead === null) sk.sendHead = skb;
+}
+
+/** sk_stream_alloc_skb: an skb for `size` bytes of payload with MAX_TCP_HEADER headroom. */
+export function skStreamAllocSkb(sk: TcpSock, size: number): SkBuff {
+  const skb = allocSkb(size + MAX_TCP_HEADER);
+  skbReserve(skb, MAX_TCP_HEADER);
+  skb.shinfo.gsoSegs = 0;
+  skb.shinfo.gsoSize = 0;
+  skb.shinfo.gsoType = 0;
+  void sk;
+  return skb;
+}
+
+/** sk_wmem_free_skb: an skb leaves the write queue. */
+export function skWmemFreeSkb(sk: TcpSock, skb: SkBuff): void {
+  sk.skWmemQueued -= skb.truesize;
+  sk.skForwardAlloc += skb.truesize;
+  consumeSkb(skb);
+}
+
+/** tcp_advance_send_head + tcp_event_new_data_sent */
+function tcpEventNewDataSent(sk: TcpSock, skb: SkBuff): void {
+  const tn = tcpNet(sk.skNet);
+  const priorPackets = sk.packetsOut;
+  sk.sendHead = skb.next;
+  sk.sndNxt = skb.cb.endSeq;
+  sk.packetsOut += tcpSkbPcount(skb);
+  if (!priorPackets || sk.icskPending === ICSK_TIME_LOSS_PROBE) tcpRearmRto(sk);
+  tn.ext.TCPOrigDataSent += tcpSkbPcount(skb);
+}
+
+/** tcp_rearm_rto: RFC 6298 §5.3, restart the timer on new data or an ACK of new data. */
+export function tcpRearmRto(sk: TcpSock): void {
+  if (sk.packetsOut === 0) {
+    inetCskClearXmitTimer(sk, ICSK_TIME_RETRANS);
+    return;
+  }
+  let rto = sk.icskRto;
+  if (sk.icskPending === ICSK_TIME_REO_TIMEOUT || sk.icskPending === ICSK_TIME_LOSS_PROBE) {
+    // Keep the RTO anchored at the head's send time, as tcp_rearm_rto does for RACK/TLP.
+    const head = skbPeek(sk.skWriteQueue);
+    if (head !== null && head !== sk.sendHead) {
+      const elapsed = Math.floor((tcpClockUs(sk) - head.cb.whenUs) / 1000);
+      rto = Math.max(rto - elapsed, 1);
+    }
+  }
+  tcpResetXmitTimer(sk, ICSK_TIME_RETRANS, rto, TCP_RTO_MAX);
+}
+
+/** tcp_minshall_check: a small segment is still unacknowledged (Minshall's Nagle variant). */
+function tcpMinshallCheck(sk: TcpSock): boolean {
+  return after(sk.sndSml, sk.sndUna) && !after(sk.sndSml, sk.sndNxt);
+}
+
+function tcpMinshallUpdate(sk: TcpSock, mssNow: number, skb: SkBuff): void {
+  if (skb.len < tcpSkbPcount(skb) * mssNow) sk.sndSml = skb.cb.endSeq;
+}
+
+/** tcp_nagle_check: true when Nagle says wait (RFC 1122 4.2.3.4, with Minshall's tweak). */
+function tcpNagleCheck(partial: boolean, sk: TcpSock, nonagle: number): boolean {
+  return partial && ((nonagle & TCP_NAGLE_CORK) !== 0 || (!nonagle && sk.packetsOut !== 0 && tcpMinshallCheck(sk)));
+}
+
+/** tcp_nagle_test: may this skb go now? */
+function tcpNagleTest(sk: TcpSock, skb: SkBuff, curMss: number, nonagle: number): boolean {
+  if (nonagle & TCP_NAGLE_PUSH) return true;
+  if (skb.cb.tcpFlags & TCPHDR_FIN) return true;
+  return !tcpNagleCheck(skb.len < curMss, sk, nonagle);
+}
+
+/** tcp_snd_wnd_test: does the first segment of skb fit in the peer's window? */
+function tcpSndWndTest(sk: TcpSock, skb: SkBuff, curMss: number): boolean {
+  let endSeq = skb.cb.endSeq;
+  if (skb.len > curMss) endSeq = (skb.cb.seq + curMss) >>> 0;
+  return !after(endSeq, tcpWndEnd(sk));
+}
+
+/** tcp_cwnd_test: how many segments cwnd allows now (half-cwnd cap for TSO bursts). */
+function tcpCwndTest(sk: TcpSock, skb: SkBuff): number {
+  if ((skb.cb.tcpFlags & TCPHDR_FIN) && tcpSkbPcount(skb) === 1) return 1;
+  const inFlight = tcpPacketsInFlight(sk);
+  const cwnd = sk.sndCwnd;
+  if (inFlight >= cwnd) return 0;
+  const halfcwnd = Math.max(cwnd >> 1, 1);
+  return Math.min(halfcwnd, cwnd - inFlight);
+}
+
+/** tcp_mss_split_point: bytes of a TSO skb to send now given window and cwnd quota. */
+function tcpMssSplitPoint(sk: TcpSock, skb: SkBuff, mssNow: number, maxSegs: number, nonagle: number): number {
+  const windowLen = ((tcpWndEnd(sk) - skb.cb.seq) | 0);
+  const maxLen = mssNow * maxSegs;
+  if (maxLen <= windowLen && skb === sk.skWriteQueue.last) return maxLen;
+  const neededLen = Math.min(skb.len, windowLen);
+  if (maxLen <= neededLen) return maxLen;
+  const partial = neededLen % mssNow;
+  if (tcpNagleCheck(partial !== 0, sk, nonagle)) return neededLen - partial;
+  return neededLen;
+}
+
+/** tcp_tso_should_defer: wait for more window rather than send a small TSO chunk. */
+function tcpTsoShouldDefer(sk: TcpSock, skb: SkBuff, maxSegs: number): boolean {
+  if (skb.cb.tcpFlags & TCPHDR_FIN) return false;
+  if (sk.icskCaState >= 2) return false; // CWR and beyond: send what we can
+  const tn = tcpNet(sk.skNet);
+  const inFlight = tcpPacketsInFlight(sk);
+  const sendWin = ((tcpWndEnd(sk) - skb.cb.seq) | 0);
+  const congWin = (sk.sndCwnd - inFlight) * sk.mssCache;
+  const limit = Math.min(sendWin, congWin);
+  if (limit >= maxSegs * sk.mssCache) return false;
+  if (skb.len <= limit) return false;
+  const div = tn.sysctl.tcp_tso_win_divisor;
+  if (div) {
+    const chunk = Math.floor(Math.min(sk.sndWnd, sk.sndCwnd * sk.mssCache) / div);
+    if (limit >= chunk) return false;
+  } else if (limit > Math.min(sk.sndWnd, sk.sndCwnd * sk.mssCache) >> 1) return false;
+  // Defer at most one jiffy-scale interval: if nothing is in flight there is nothing to wait for.
+  if (sk.packetsOut === 0) return false;
+  return true;
+}
+
+/** tso_fragment / tcp_fragment: split `skb` so its first `len` bytes stand alone. */
+export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number, mssNow: number): number {
+  const nlen = skb.len - len;
+  if (nlen <= 0) return 0;
+  const buff = skStreamAllocSkb(sk, nlen);
+  skbPut(buff, nlen);
+  skbCopyBits(skb, len, buff.head, buff.data, nlen);
+  sk.skWmemQueued += buff.truesize;
+  sk.skForwardAlloc -= buff.truesize;
+  const oldFactor = tcpSkbPcount(skb);
+  buff.cb.seq = (skb.cb.seq + len) >>> 0;
+  buff.cb.endSeq = skb.cb.endSeq;
+  skb.cb.endSeq = buff.cb.seq;
+  // PSH and FIN go with the tail.
+  const flags = skb.cb.tcpFlags;
+  skb.cb.tcpFlags = flags & ~(TCPHDR_FIN | TCPHDR_PSH);
+  buff.cb.tcpFlags = flags;
+  buff.cb.sacked = skb.cb.sacked;
+  buff.cb.whenUs = skb.cb.whenUs;
+  buff.cb.txCount = skb.cb.txCount;
+  buff.cb.ackSeq = skb.cb.ackSeq;
+  buff.cb.layerPriv = skb.cb.layerPriv;
+  skbTrim(skb, len);
+  tcpSetSkbTsoSegs(skb, mssNow);
+  tcpSetSkbTsoSegs(buff, mssNow);
+  // tcp_adjust_pcount: sent skbs change the in-flight accounting by the pcount difference.
+  if (!before(sk.sndNxt, buff.cb.endSeq) || sk.sendHead !== skb && skbSent(sk, skb)) {
+    const diff = oldFactor - tcpSkbPcount(skb) - tcpSkbPcount(buff);
+    if (diff) tcpAdjustPcount(sk, skb, diff);
+  }
+  skbInsertAfter(sk.skWriteQueue, skb, buff);
+  return 0;
+}
+
+function skbSent(sk: TcpSock, skb: SkBuff): boolean {
+  return !after(skb.cb.endSeq, sk.sndNxt) && sk.sendHead !== skb;
+}
+
+/** tcp_adjust_pcount */
+function tcpAdjustPcount(sk: TcpSock, skb: SkBuff, decr: number): void {
+  sk.packetsOut -= decr;
+  const s = skb.cb.sacked;
+  if (s & TCPCB_SACKED_ACKED) sk.sackedOut -= decr;
+  if (s & TCPCB_SACKED_RETRANS) sk.retransOut -= decr;
+  if (s & TCPCB_LOST) sk.lostOut -= decr;
+  if (sk.packetsOut < 0) sk.packetsOut = 0;
+  if (sk.sackedOut < 0) sk.sackedOut = 0;
+  if (sk.retransOut < 0) sk.retransOut = 0;
+  if (sk.lostOut < 0) sk.lostOut = 0;
+}
+
+/** The size goal of tcp_sendmsg: one MSS, or a 64 KiB GSO chunk when the route does GSO/TSO. */
+export function tcpSendMssGoal(sk: TcpSock, mssNow: number): number {
+  if (!(sk.skRouteCaps & (NETIF_F_TSO | NETIF_F_GSO))) {
+    sk.xmitSizeGoalSegs = 1;
+    return mssNow;
+  }
+  const gsoMax = sk.skGsoMaxSize || 65536;
+  let goal = tcpBoundToHalfWnd(sk, gsoMax - 1 - MAX_TCP_HEADER);
+  const segs = Math.max(1, Math.min(Math.floor(goal / mssNow), sk.skGsoMaxSegs || 65535));
+  sk.xmitSizeGoalSegs = segs;
+  goal = segs * mssNow;
+  return goal;
+}
+
+/** tcp_cwnd_validate (RFC 7661 in spirit): remember whether cwnd limited the sender. */
+function tcpCwndValidate(sk: TcpSock, isCwndLimited: boolean): void {
+  if (!before(sk.sndUna, sk.cwndUsageSeq) || isCwndLimited || (!sk.isCwndLimited && sk.packetsOut > sk.maxPacketsOut)) {
+    sk.isCwndLimited = isCwndLimited;
+    sk.maxPacketsOut = sk.packetsOut;
+    sk.cwndUsageSeq = sk.sndNxt;
+  }
+  if (tcpPacketsInFlight(sk) >= sk.sndCwnd) {
+    sk.sndCwndUsed = 0;
+    sk.sndCwndStamp = sk.jiffies;
+  } else if (tcpPacketsInFlight(sk) > sk.sndCwndUsed) sk.sndCwndUsed = tcpPacketsInFlight(sk);
+}
+
+/**
+ * tcp_write_xmit: send what the windows allow. Returns true when nothing could be sent
+ * while data is pending and nothing is in flight (the caller arms the persist timer).
+ */
+export function tcpWriteXmit(sk: TcpSock, mssNow: number, nonagle: number, pushOne: number): boolean {
+  const net = sk.skNet;
+  if (net.trace !== null) traceEvent(net, 'tcpWriteXmit');
+  let sentPkts = 0;
+  let isCwndLimited = false, isRwndLimited = false;
+  const maxSegs = Math.max(sk.xmitSizeGoalSegs, 1);
+  let skb: SkBuff | null;
+  while ((skb = sk.sendHead) !== null) {
+    const tsoSegs = tcpInitTsoSegs(skb, mssNow);
+    let cwndQuota = tcpCwndTest(sk, skb);
+    if (!cwndQuota) {
+      if (pushOne === 2) cwndQuota = 1; // TLP may exceed cwnd by one
+      else {
+        isCwndLimited = true;
+        break;
+      }
+    }
+    if (!tcpSndWndTest(sk, skb, mssNow)) {
+      isRwndLimited = true;
+      break;
+    }
+    if (tsoSegs === 1) {
+      if (!tcpNagleTest(sk, skb, mssNow, skb === sk.skWriteQueue.last ? nonagle : TCP_NAGLE_PUSH)) break;
+    } else if (!pushOne && tcpTsoShouldDefer(sk, skb, maxSegs)) break;
+    let limit = mssNow;
+    if (tsoSegs > 1) limit = tcpMssSplitPoint(sk, skb, mssNow, Math.min(cwndQuota, maxSegs), nonagle);
+    if (skb.len > limit) tcpFragment(sk, skb, limit, mssNow);
+    if (tcpTransmitSkb(sk, skb, true) < 0) break;
+    tcpEventNewDataSent(sk, skb);
+    tcpMinshallUpdate(sk, mssNow, skb);
+    sentPkts += tcpSkbPcount(skb);
+    if (pushOne) break;
+  }
+  if (isRwndLimited) sk.rwndLimited = true;
+  if (sentPkts || isCwndLimited) {
+    isCwndLimited = isCwndLimited || tcpPacketsInFlight(sk) >= sk.sndCwnd;
+    tcpCwndValidate(sk, isCwndLimited);
+    if (sentPkts && tcpNet(net).sysctl.tcp_early_retrans >= 3 && pushOne !== 2) tcpScheduleLossProbe(sk, false);
+    return false;
+  }
+  return sk.packetsOut === 0 && sk.sendHead !== null;
+}
+
+/** __tcp_push_pending_frames */
+export function __tcpPushPendingFrames(sk: TcpSock, curMss: number, nonagle: number): void {
+  if (sk.skState === TCP_CLOSE) return;
+  if (tcpWriteXmit(sk, curMss, nonagle, 0)) tcpCheckProbeTimer(sk);
+}
+
+export function tcpPushPendingFrames(sk: TcpSock): void {
+  if (sk.sendHead !== null) __tcpPushPendingFrames(sk, tcpCurrentMss(sk), sk.nonagle);
+}
+
+/** tcp_push_one */
+export function tcpPushOne(sk: TcpSock, mssNow: number): void {
+  tcpWriteXmit(sk, mssNow, TCP_NAGLE_PUSH, 1);
+}
+
+/** tcp_check_probe_timer: nothing in flight but data waits: probe the zero window (RFC 9293 §3.8.6.1). */
+export function tcpCheckProbeTimer(sk: TcpSock): void {
+  if (!sk.packetsOut && !sk.icskPending) tcpResetXmitTimer(sk, ICSK_TIME_PROBE0, tcpProbe0Base(sk), TCP_RTO_MAX);
+}
+
+export function tcpProbe0Base(sk: TcpSock): number {
+  return Math.max(sk.icskRto, TCP_RTO_MIN_PROBE);
+}
+const TCP_RTO_MIN_PROBE = 200;
+
+/** tcp_probe0_when: exponential backoff of the persist timer, capped at TCP_RTO_MAX. */
+export function tcpProbe0When(sk: TcpSock, maxWhen: number): number {
+  const backoff = Math.min(sk.icskBackoff, 20);
+  return Math.min(tcpProbe0Base(sk) * 2 ** backoff, maxWhen);
+}
+
+/** tcp_schedule_loss_probe (RFC 8985 §7.2): arm the TLP timer at PTO = 2·SRTT (+ delayed-ACK allowance). */
+export function tcpScheduleLossProbe(sk: TcpSock, advanced: boolean): boolean {
+  const tn = tcpNet(sk.skNet);
+  if (sk.icskPending === ICSK_TIME_REO_TIMEOUT) return false;
+  const early = tn.sysctl.tcp_early_retrans;
+  if ((early !== 3 && early !== 4) || !sk.packetsOut || !tcpIsSack(sk) || sk.icskCaState !== TCP_CA_Open) return false;
+  if (sk.tlpHighSeq !== 0) return false;
+  let timeout: number;
+  if (sk.srttUs) {
+    timeout = Math.ceil((sk.srttUs >> 2) / 1000);
+    if (sk.packetsOut === 1) timeout += TCP_RTO_MIN;
+    else timeout += 2; // TCP_TIMEOUT_MIN
+  } else timeout = TCP_TIMEOUT_INIT;
+  // Never fire later than the RTO would.
+  let rtoDelta = sk.icskRto;
+  if (!advanced && sk.icskPending === ICSK_TIME_RETRANS) rtoDelta = Math.max(0, sk.icskTimeout - sk.jiffies);
+  if (rtoDelta > 0 && timeout > rtoDelta) timeout = rtoDelta;
+  tcpResetXmitTimer(sk, ICSK_TIME_LOSS_PROBE, timeout, TCP_RTO_MAX);
+  return true;
+}
+const TCP_RTO_MIN = 200;
+
+/**
+ * tcp_send_loss_probe: send one new segment, or retransmit the last one, to get a SACK that
+ * reveals a tail loss (RFC 8985 §7.3).
+ */
+export function tcpSendLossProbe(sk: TcpSock): void {
+  const tn = tcpNet(sk.skNet);
+  const mssNow = tcpCurrentMss(sk);
+  let skb = sk.sendHead;
+  if (skb !== null && tcpSndWndTest(sk, skb, mssNow)) {
+    const pcount = sk.packetsOut;
+    tcpWriteXmit(sk, mssNow, TCP_NAGLE_OFF, 2);
+    if (sk.packetsOut > pcount) {
+      sk.tlpHighSeq = sk.sndNxt;
+      tn.ext.TCPLossProbes++;
+      sk.icskPending = 0;
+      tcpRearmRto(sk);
+      return;
+    }
+  }
+  skb = sk.sendHead !== null ? (sk.sendHead.prev as SkBuff | null) : sk.skWriteQueue.last;
+  if (skb === null || sk.tlpHighSeq !== 0) {
+    sk.icskPending = 0;
+    tcpRearmRto(sk);
+    return;
+  }
+  const pcount = tcpSkbPcount(skb);
+  if (pcount > 1 && skb.len > (pcount - 1) * mssNow) tcpFragment(sk, skb, (pcount - 1) * mssNow, mssNow), (skb = skb.next!);
+  if (!(skb.cb.sacked & TCPCB_SACKED_ACKED) && tcpRetransmitSkb(sk, skb, 1) === 0) {
+    sk.tlpHighSeq = sk.sndNxt;
+    sk.tlpRetrans = true;
+    tn.ext.TCPLossProbes++;
+  }
+  sk.icskPending = 0;
+  tcpRearmRto(sk);
+}
+
+/**
+ * __tcp_retransmit_skb: resend the first `segs` segments of `skb`. Trims what the peer
+ * already has and splits off the rest, as Linux does.
+ */
+export function tcpRetransmitSkb(sk: TcpSock, skb: SkBuff, segs: number): number {
+  const tn = tcpNet(sk.skNet);
+  if (before(skb.cb.seq, sk.sndUna)) {
+    if (before(skb.cb.endSeq, sk.sndUna) || skb.cb.endSeq === sk.sndUna) return -22;
+    tcpTrimHead(sk, skb, (sk.sndUna - skb.cb.seq) >>> 0);
+  }
+  const curMss = tcpCurrentMss(sk);
+  // Window check: RFC 9293 says not to retransmit beyond the peer window (except the first).
+  if (!before(skb.cb.seq, tcpWndEnd(sk)) && skb.cb.seq !== sk.sndUna) return -11;
+  let len = curMss * segs;
+  if (skb.len > len) {
+    tcpFragment(sk, skb, len, curMss);
+  } else if (tcpSkbPcount(skb) > 1 || tcpSkbMss(skb) !== curMss) {
+    tcpSetSkbTsoSegs(skb, curMss);
+  }
+  const pc = tcpSkbPcount(skb);
+  const err = tcpTransmitSkb(sk, skb, true);
+  if (err !== 0) return err;
+  tn.mib.RetransSegs += pc;
+  sk.totalRetrans += pc;
+  sk.bytesRetrans += skb.len;
+  if (skb.cb.tcpFlags & TCPHDR_SYN) tn.ext.TCPSynRetrans += pc;
+  if (!(skb.cb.sacked & TCPCB_SACKED_RETRANS)) sk.retransOut += pc;
+  skb.cb.sacked |= TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS;
+  skb.cb.txCount++;
+  if (!sk.retransStamp) sk.retransStamp = Math.floor(skb.cb.whenUs / 1000) || 1;
+  if (sk.undoRetrans < 0) sk.undoRetrans = 0;
+  sk.undoRetrans += pc;
+  len = 0;
+  return 0;
+}
+
+/** tcp_trim_head: drop acknowledged bytes from the front of a partially acked skb. */
+export function tcpTrimHead(sk: TcpSock, skb: SkBuff, len: number): void {
+  const oldPc = tcpSkbPcount(skb);
+  skbPull(skb, len);
+  skb.cb.seq = (skb.cb.seq + len) >>> 0;
+  if (oldPc > 1) {
+    const mss = tcpSkbMss(skb) || sk.mssCache;
+    tcpSetSkbTsoSegs(skb, mss);
+    const diff = oldPc - tcpSkbPcount(skb);
+    if (diff > 0) tcpAdjustPcount(sk, skb, diff);
+  }
+}
+
+/**
+ * tcp_xmit_retransmit_queue: retransmit lost segments, limited by the PRR/cwnd budget
+ * (RFC 6675 §5 NextSeg rule 1).
+ */
+export function tcpXmitRetransmitQueue(sk: TcpSock): void {
+  if (!sk.packetsOut) return;
+  const tn = tcpNet(sk.skNet);
+  let skb = sk.retransmitSkbHint ?? (sk.skWriteQueue.first as SkBuff | null);
+  if (skb !== null && before(skb.cb.seq, sk.sndUna) && !after(skb.cb.endSeq, sk.sndUna)) skb = sk.skWriteQueue.first as SkBuff | null;
+  let first = true;
+  while (skb !== null && skb !== sk.sendHead) {
+    const sacked = skb.cb.sacked;
+    const inFlight = tcpPacketsInFlight(sk);
+    if (inFlight >= sk.sndCwnd) break;
+    if (!first) sk.retransmitSkbHint = skb;
+    first = false;
+    if ((sacked & TCPCB_LOST) && !(sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS))) {
+      const segs = Math.max(1, sk.sndCwnd - inFlight);
+      if (tcpRetransmitSkb(sk, skb, Math.min(segs, tcpSkbPcount(skb))) !== 0) break;
+      if (sk.icskCaState === 4) tn.ext.TCPSlowStartRetrans++;
+      else tn.ext.TCPFastRetrans++;
+      if (skb === skbPeek(sk.skWriteQueue)) tcpResetXmitTimer(sk, ICSK_TIME_RETRANS, sk.icskRto, TCP_RTO_MAX);
+    }
+    skb = skb.next as SkBuff | null;
+  }
+}
+
+/** tcp_send_ack: a bare ACK, now. */
+export function tcpSendAck(sk: TcpSock): void {
+  __tcpSendAck(sk, sk.rcvNxt);
+}
+
+export function __tcpSendAck(sk: TcpSock, rcvNxt: number): void {
+  if (sk.skState === TCP_CLOSE) return;
+  const buff = skStreamAllocSkb(sk, 0);
+  buff.cb.seq = buff.cb.endSeq = tcpAcceptableSeq(sk);
+  buff.cb.tcpFlags = TCPHDR_ACK;
+  tcpTransmitSkb(sk, buff, false, rcvNxt);
+}
+
+/** tcp_acceptable_seq: snd_nxt, or the window's right edge if the window shrank under it. */
+export function tcpAcceptableSeq(sk: TcpSock): number {
+  if (!before(tcpWndEnd(sk), sk.sndNxt)) return sk.sndNxt;
+  return tcpWndEnd(sk);
+}
+
+/** tcp_send_delayed_ack: arm the delayed-ACK timer (ATO, at most 200 ms; RFC 1122 4.2.3.2 caps 500 ms). */
+export function tcpSendDelayedAck(sk: TcpSock): void {
+  let ato = sk.icskAck.ato;
+  const now = sk.jiffies;
+  if (ato > TCP_DELACK_MIN_) {
+    let maxAto = TCP_DELACK_MAX;
+    if (sk.icskAck.pingpong || (sk.icskAck.pending & 4)) maxAto = TCP_DELACK_MAX;
+    if (sk.srttUs) {
+      const rtt = Math.max(Math.floor((sk.srttUs >> 3) / 1000), TCP_DELACK_MIN_);
+      if (rtt < maxAto) maxAto = rtt;
+    }
+    ato = Math.min(ato, maxAto);
+  }
+  let timeout = now + ato;
+  if (sk.icskAck.pending & ICSK_ACK_TIMER) {
+    // An ACK was already due: send it now if the old deadline passed.
+    if (sk.icskAck.timeout <= now + (ato >> 2)) {
+      tcpSendAck(sk);
+      return;
+    }
+    if (timeout > sk.icskAck.timeout) timeout = sk.icskAck.timeout;
+  }
+  sk.icskAck.pending |= ICSK_ACK_SCHED | ICSK_ACK_TIMER;
+  sk.icskAck.timeout = timeout;
+  inetCskResetXmitTimer(sk, 2, timeout - now, TCP_RTO_MAX);
+}
+const TCP_DELACK_MIN_ = 40;
+
+/** tcp_xmit_probe_skb: an ACK with seq snd_una − 1 that forces the peer to answer (RFC 9293 §3.8.4). */
+function tcpXmitProbeSkb(sk: TcpSock, urgent: boolean): number {
+  const skb = skStreamAllocSkb(sk, 0);
+  const seq = urgent ? sk.sndUna : (sk.sndUna - 1) >>> 0;
+  skb.cb.seq = skb.cb.endSeq = seq;
+  skb.cb.tcpFlags = TCPHDR_ACK;
+  tcpNet(sk.skNet).ext.TCPWinProbe++;
+  return tcpTransmitSkb(sk, skb, false);
+}
+
+/** tcp_write_wakeup: send new data that fits the window, else a window probe. */
+export function tcpWriteWakeup(sk: TcpSock): number {
+  if (sk.skState === TCP_CLOSE) return -1;
+  const skb = sk.sendHead;
+  if (skb !== null && before(skb.cb.seq, tcpWndEnd(sk))) {
+    const mss = tcpCurrentMss(sk);
+    const segSize = Math.min(((tcpWndEnd(sk) - skb.cb.seq) >>> 0), mss);
+    if (before(sk.pushedSeq, skb.cb.endSeq)) sk.pushedSeq = skb.cb.endSeq;
+    if (segSize < skb.len) tcpFragment(sk, skb, segSize, mss);
+    skb.cb.tcpFlags |= TCPHDR_PSH;
+    const err = tcpTransmitSkb(sk, skb, true);
+    if (!err) tcpEventNewDataSent(sk, skb);
+    return err;
+  }
+  if (between(sk.sndUp, (sk.sndUna + 1) >>> 0, (sk.sndUna + 0xffff) >>> 0)) tcpXmitProbeSkb(sk, true);
+  return tcpXmitProbeSkb(sk, false);
+}
+
+/** tcp_send_probe0: the persist timer fired (zero-window probe with exponential backoff). */
+export function tcpSendProbe0(sk: TcpSock): void {
+  const err = tcpWriteWakeup(sk);
+  if (sk.packetsOut || sk.sendHead === null) {
+    sk.icskProbesOut = 0;
+    sk.icskBackoff = 0;
+    sk.icskProbesTstamp = 0;
+    return;
+  }
+  sk.icskProbesOut++;
+  let probeMax: number;
+  if (err <= 0) {
+    if (sk.icskBackoff < tcpNet(sk.skNet).sysctl.tcp_retries2) sk.icskBackoff++;
+    probeMax = TCP_RTO_MAX;
+  } else probeMax = TCP_RESOURCE_PROBE_INTERVAL;
+  tcpResetXmitTimer(sk, ICSK_TIME_PROBE0, tcpProbe0When(sk, probeMax), TCP_RTO_MAX);
+}
+
+/** tcp_send_fin: put FIN on the last queued skb if unsent, else queue a bare FIN. */
+export function tcpSendFin(sk: TcpSock): void {
+  const tail = sk.skWriteQueue.last as SkBuff | null;
+  if (tail !== null && sk.sendHead !== null) {
+    tail.cb.tcpFlags |= TCPHDR_FIN;
+    tail.cb.endSeq = (tail.cb.endSeq + 1) >>> 0;
+    sk.writeSeq = (sk.writeSeq + 1) >>> 0;
+  } else {
+    const skb = skStreamAllocSkb(sk, 0);
+    skbEntail(sk, skb);
+    skb.cb.tcpFlags = TCPHDR_ACK | TCPHDR_FIN;
+    skb.cb.endSeq = (skb.cb.seq + 1) >>> 0;
+    sk.writeSeq = (sk.writeSeq + 1) >>> 0;
+  }
+  __tcpPushPendingFrames(sk, tcpCurrentMss(sk), TCP_NAGLE_OFF);
+}
+
+/** tcp_send_active_reset: RST on abort (close with unread data, SO_LINGER 0, ...). */
+export function tcpSendActiveReset(sk: TcpSock): void {
+  const tn = tcpNet(sk.skNet);
+  tn.mib.OutRsts++;
+  const skb = skStreamAllocSkb(sk, 0);
+  skb.cb.seq = skb.cb.endSeq = tcpAcceptableSeq(sk);
+  skb.cb.tcpFlags = TCPHDR_ACK | TCPHDR_RST;
+  tcpTransmitSkb(sk, skb, false);
+}
+
+/** tcp_connect_init: the parameters of an active open. */
+export function tcpConnectInit(sk: TcpSock): void {
+  const tn = tcpNet(sk.skNet);
+  sk.tcpHeaderLen = TCP_HLEN + (tn.sysctl.tcp_timestamps ? TCPOLEN_TSTAMP_ALIGNED : 0);
+  if (sk.userMss) sk.rxOpt.mssClamp = sk.userMss;
+  sk.maxWindow = 0;
+  const mtu = dstMtu(sk) || 1500;
+  sk.icskPmtuCookie = 0;
+  tcpSyncMss(sk, mtu);
+  sk.advmss = mtu - sk.icskAfOps.netHeaderLen - TCP_HLEN;
+  if (sk.userMss && sk.userMss < sk.advmss) sk.advmss = sk.userMss;
+  tcpInitRcvMss(sk);
+  if (!sk.windowClamp) sk.windowClamp = sk.windowClampOpt || 0;
+  const iw = tcpSelectInitialWindow(sk, tcpFullSpace(sk), sk.advmss - (sk.rxOpt.tsRecentStamp ? sk.tcpHeaderLen - TCP_HLEN : 0),
+    sk.windowClamp, tn.sysctl.tcp_window_scaling !== 0);
+  sk.rcvWnd = iw.rcvWnd;
+  sk.windowClamp = iw.windowClamp;
+  sk.rxOpt.rcvWscale = iw.rcvWscale;
+  sk.rcvSsthresh = sk.rcvWnd;
+  sk.skErr = 0;
+  sk.sndWnd = 0;
+  sk.sndWl1 = 0;
+  sk.sndUna = sk.writeSeq;
+  sk.sndSml = sk.writeSeq;
+  sk.sndUp = sk.writeSeq;
+  sk.sndNxt = sk.writeSeq;
+  sk.pushedSeq = sk.writeSeq;
+  sk.rcvNxt = 0;
+  sk.rcvWup = 0;
+  sk.copiedSeq = 0;
+  sk.icskRto = TCP_TIMEOUT_INIT;
+  sk.icskRetransmits = 0;
+  sk.undoMarker = 0;
+  sk.retransStamp = 0;
+}
+
+/** tcp_initialize_rcv_mss: a guess of the peer's segment size until data arrives. */
+export function tcpInitRcvMss(sk: TcpSock): void {
+  let hint = Math.min(sk.advmss, sk.mssCache);
+  hint = Math.min(hint, sk.rcvWnd >> 1 || hint);
+  hint = Math.min(hint, TCP_MSS_DEFAULT);
+  hint = Math.max(hint, 88);
+  sk.icskAck.rcvMss = hint;
+}
+
+/** tcp_connect: queue and send the SYN, arm the SYN retransmit timer. */
+export function tcpConnect(sk: TcpSock): number {
+  const tn = tcpNet(sk.skNet);
+  tcpConnectInit(sk);
+  const buff = skStreamAllocSkb(sk, 0);
+  buff.cb.seq = sk.writeSeq;
+  buff.cb.endSeq = (sk.writeSeq + 1) >>> 0;
+  buff.cb.tcpFlags = TCPHDR_SYN;
+  buff.cb.sacked = 0;
+  skbQueueTail(sk.skWriteQueue, buff);
+  sk.skWmemQueued += buff.truesize;
+  sk.writeSeq = buff.cb.endSeq;
+  sk.sendHead = null;
+  sk.sndNxt = sk.writeSeq;
+  sk.pushedSeq = sk.writeSeq;
+  sk.packetsOut += 1;
+  sk.retransStamp = sk.jiffies || 1;
+  tcpTransmitSkb(sk, buff, true);
+  tn.mib.ActiveOpens++;
+  tcpResetXmitTimer(sk, ICSK_TIME_RETRANS, sk.icskRto, TCP_RTO_MAX);
+  return 0;
+}
+
+/** The ACK of a simultaneous open's SYN: resend the SYN with ACK set (tcp_send_synack). */
+export function tcpSendSynackSelf(sk: TcpSock): void {
+  const skb = sk.skWriteQueue.first as SkBuff | null;
+  if (skb === null || !(skb.cb.tcpFlags & TCPHDR_SYN)) return;
+  skb.cb.tcpFlags |= TCPHDR_ACK;
+  tcpTransmitSkb(sk, skb, true);
+}
+
+/**
+ * tcp_make_synack + send: the SYN-ACK of a request sock, sent from the listener through
+ * afOps.buildAndSendPkt. Returns 0 or -errno.
+ */
+export function tcpSendSynack(listener: TcpSock, req: TcpRequestSock): number {
+  const tn = tcpNet(listener.skNet);
+  const af = listener.icskAfOps;
+  const fl = { daddr: req.inetDaddr, saddr: req.inetRcvSaddr, oif: listener.skBoundDevIf, tos: 0, proto: IPPROTO_TCP, sport: req.inetNum, dport: req.inetDport, mark: listener.skMark };
+  const dst = af.routeOutput(listener.skNet, fl);
+  if (typeof dst === 'number') return dst;
+  const o = opts;
+  o.clear();
+  o.options = OPTION_MSS;
+  const mtu = dst.pmtu || dst.metrics.mtu || dst.dev.mtu;
+  let mss = mtu - af.netHeaderLen - TCP_HLEN;
+  if (listener.userMss && listener.userMss < mss) mss = listener.userMss;
+  o.mss = mss;
+  let size = 4;
+  if (req.tstampOk) {
+    o.options |= OPTION_TS;
+    o.tsval = (Math.floor(listener.skNet.clock.now()) + req.tsOff) >>> 0;
+    if (req.cookieTs !== 0) o.tsval = req.cookieTs;
+    o.tsecr = req.tsRecent;
+    size += 12;
+  }
+  if (req.wscaleOk) {
+    o.options |= OPTION_WSCALE;
+    o.ws = req.rcvWscale;
+    size += 4;
+  }
+  if (req.sackOk) {
+    o.options |= OPTION_SACK_ADVERTISE;
+    if (!req.tstampOk) size += 4;
+  }
+  const hdrLen = TCP_HLEN + size;
+  const skb = allocSkb(MAX_TCP_HEADER + hdrLen);
+  skbReserve(skb, MAX_TCP_HEADER);
+  const th = skbPush(skb, hdrLen);
+  skb.transportHeader = th;
+  const b = skb.head;
+  tcpSetSource(b, th, req.inetNum);
+  tcpSetDest(b, th, req.inetDport);
+  tcpSetSeq(b, th, req.sndIsn);
+  tcpSetAckSeq(b, th, (req.rcvIsn + 1) >>> 0);
+  tcpSetHdrLen(b, th, hdrLen);
+  tcpSetFlags(b, th, TCPHDR_SYN | TCPHDR_ACK);
+  tcpSetWindow(b, th, Math.min(req.rcvWnd, 65535));
+  tcpSetUrgPtr(b, th, 0);
+  tcpOptionsWrite(b, th + TCP_HLEN, o, null, listener.selectiveAcks);
+  tcpV4SendCheck(null, skb, req.inetRcvSaddr, req.inetDaddr, 0);
+  req.sntSynack = tcpClockUs(listener);
+  tn.mib.OutSegs++;
+  const err = af.buildAndSendPkt(skb, listener, req.inetRcvSaddr, req.inetDaddr, dst);
+  return err > 0 ? 0 : err;
+}
+
+/** Wake writers when the queue fell below the limits (tcp_check_space / tcp_new_space). */
+export function tcpCheckSpace(sk: TcpSock): void {
+  if (sk.skSocket === null) return;
+  if (sk.skWmemQueued < sk.skSndbuf && skStreamMemoryFree(sk) && !(sk.skFlags & SOCK_DEAD)) {
+    tcpSndbufExpand(sk);
+    if (sk.skSndbuf - sk.skWmemQueued >= sk.skWmemQueued >> 1) {
+      sk.skWriteSpace(sk);
+      skWakeWaiters(sk, EPOLLOUT);
+    }
+  }
+}
+
+/** tcp_sndbuf_expand: grow sk_sndbuf to hold two windows of segments (unless SO_SNDBUF was set). */
+export function tcpSndbufExpand(sk: TcpSock): void {
+  if (sk.skUserlocks & 1) return; // SOCK_SNDBUF_LOCK
+  const tn = tcpNet(sk.skNet);
+  const perMss = Math.max(sk.mssCache, sk.advmss) + MAX_TCP_HEADER + 576;
+  let nrSegs = Math.max(TCP_INIT_CWND, sk.sndCwnd, sk.reordering + 1);
+  const sndmem = 2 * nrSegs * roundPow2(perMss);
+  if (sk.skSndbuf < sndmem) sk.skSndbuf = Math.min(sndmem, tn.sysctl.tcp_wmem[2]);
+  nrSegs = 0;
+}
+
+function roundPow2(x: number): number {
+  return 2 ** Math.ceil(Math.log2(x));
+}
+

@@ -1,0 +1,387 @@
+// struct tcp_sock ⊃ inet_connection_sock ⊃ inet_sock ⊃ sock, the request sock of a listener
+// (TCP_NEW_SYN_RECV) and the TIME_WAIT mini sock. Every field is set in the constructor.
+import type { InetConnectionSockAfOps, Net, Proto, SkBuff, TcpCaSock, TcpCongestionOps } from '@knet/include';
+import { TCP_CA_Open, TCP_CLOSE, TCP_NEW_SYN_RECV, TCP_TIME_WAIT, IPPROTO_TCP, SOCK_STREAM } from '@knet/include';
+import { InetSock } from '@knet/netdevice';
+import { timerSetup, type TimerList } from '@knet/softirq';
+import { TcpOptionsReceived, TcpSackBlock, TCP_NUM_SACKS } from './tcp_options.js';
+import { TCP_TIMEOUT_INIT, TCP_RTO_MAX, TCP_RTO_MIN, TCP_INIT_CWND, TCP_INFINITE_SSTHRESH } from './tcp_defs.js';
+import type { InetBindBucket } from './inet_hashtables.js';
+import { tcpWriteTimer, tcpDelackTimer, tcpKeepaliveTimer, tcpReqskTimer, tcpTwTimer } from './tcp_timer.js';
+import { OfoQueue } from './tcp_ofo.js';
+
+// icsk_ack.pending bits
+export const ICSK_ACK_SCHED = 1, ICSK_ACK_TIMER = 2, ICSK_ACK_PUSHED = 4, ICSK_ACK_PUSHED2 = 8, ICSK_ACK_NOW = 16;
+// icsk_pending: what the retransmit timer is armed for
+export const ICSK_TIME_RETRANS = 1, ICSK_TIME_DACK = 2, ICSK_TIME_PROBE0 = 3, ICSK_TIME_LOSS_PROBE = 5, ICSK_TIME_REO_TIMEOUT = 6;
+
+/** struct inet_connection_sock.icsk_ack */
+export class IcskAck {
+  pending = 0;
+  quick = 0;
+  pingpong = 0;
+  retry = 0;
+  ato = 0;
+  timeout = 0;
+  lrcvtime = 0;
+  lastSegSize = 0;
+  rcvMss = 0;
+}
+
+/** Windowed min filter over RTT samples (lib/win_minmax.c): three samples by age. */
+export class MinMax {
+  t0 = 0; v0 = 0xffffffff;
+  t1 = 0; v1 = 0xffffffff;
+  t2 = 0; v2 = 0xffffffff;
+  reset(t: number, v: number): void {
+    this.t0 = this.t1 = this.t2 = t;
+    this.v0 = this.v1 = this.v2 = v;
+  }
+  get(): number {
+    return this.v0;
+  }
+  /** minmax_running_min: keep the min over the last `win` time units. */
+  runningMin(win: number, t: number, v: number): number {
+    if (v <= this.v0 || t - this.t2 > win || this.v0 === 0xffffffff) {
+      this.reset(t, v);
+      return v;
+    }
+    if (v <= this.v1) {
+      this.t1 = this.t2 = t;
+      this.v1 = this.v2 = v;
+    } else if (v <= this.v2) {
+      this.t2 = t;
+      this.v2 = v;
+    }
+    const dt = t - this.t0;
+    if (dt > win) {
+      this.t0 = this.t1; this.v0 = this.v1;
+      this.t1 = this.t2; this.v1 = this.v2;
+      this.t2 = t; this.v2 = v;
+      if (t - this.t0 > win) {
+        this.t0 = this.t1; this.v0 = this.v1;
+        this.t1 = this.t2; this.v1 = this.v2;
+      }
+    } else if (this.t1 === this.t0 && dt > win / 4) {
+      this.t1 = this.t2 = t;
+      this.v1 = this.v2 = v;
+    } else if (this.t2 === this.t1 && dt > win / 2) {
+      this.t2 = t;
+      this.v2 = v;
+    }
+    return this.v0;
+  }
+}
+
+/** RACK state (tp->rack, RFC 8985 §6.1). */
+export class TcpRack {
+  mstamp = 0;
+  rttUs = 0;
+  endSeq = 0;
+  lastDelivered = 0;
+  reoWndSteps = 1;
+  reoWndPersist = 0;
+  dsackSeen = false;
+  advanced = false;
+}
+
+/** The rate sample of one ACK (struct rate_sample). */
+export class RateSample {
+  priorMstamp = 0;
+  priorDelivered = 0;
+  delivered = 0;
+  intervalUs = 0;
+  rttUs = -1;
+  losses = 0;
+  ackedSacked = 0;
+  priorInFlight = 0;
+  isAppLimited = false;
+  isRetrans = false;
+}
+
+/** struct tcp_sock with its inet_connection_sock part. */
+export class TcpSock extends InetSock implements TcpCaSock {
+  // inet_connection_sock
+  icskAfOps: InetConnectionSockAfOps;
+  icskCaOps: TcpCongestionOps | null = null;
+  icskCaState = TCP_CA_Open;
+  icskCaPriv: Record<string, number> = {};
+  icskCaInitialized = false;
+  icskCaSetsockopt = false;
+  icskRetransmits = 0;
+  icskProbesOut = 0;
+  icskBackoff = 0;
+  icskRto = TCP_TIMEOUT_INIT;
+  icskRtoMin = TCP_RTO_MIN;
+  icskRtoMax = TCP_RTO_MAX;
+  icskPmtuCookie = 0;
+  icskExtHdrLen = 0;
+  icskSynRetries = 0;
+  icskUserTimeout = 0;
+  icskProbesTstamp = 0;
+  icskPending = 0;
+  icskTimeout = 0;
+  icskAck = new IcskAck();
+  icskRetransmitTimer: TimerList;
+  icskDelackTimer: TimerList;
+  /** sk_timer: keepalive, SYN-ACK for listeners and FIN_WAIT2. */
+  skTimer: TimerList;
+  icskBindHash: InetBindBucket | null = null;
+  /** Listener: the accept queue (established children) and SYN queue length. */
+  acceptQueue: TcpSock[] = [];
+  synQlen = 0;
+  synQlenYoung = 0;
+  /** Request socks of this listener (the SYN queue), for listen stop. */
+  synQueue = new Set<TcpRequestSock>();
+  /** Jiffies of the last SYN queue overflow (tcp_synq_overflow), for syncookie validity. */
+  lastSynqOverflow = 0;
+  /** A child not yet accepted points at its listener. */
+  parent: TcpSock | null = null;
+  /** ehash chain link. */
+  hashNext: EhashEntry | null = null;
+  hashed = false;
+  mtupEnabled = false;
+  mtupSearchLow = 0;
+  mtupSearchHigh = 0;
+  mtupProbeSize = 0;
+
+  // tcp_sock: sequence state
+  rcvNxt = 0;
+  copiedSeq = 0;
+  rcvWup = 0;
+  sndNxt = 0;
+  sndUna = 0;
+  sndSml = 0;
+  sndUp = 0;
+  writeSeq = 0;
+  pushedSeq = 0;
+  sndWl1 = 0;
+  sndWnd = 0;
+  maxWindow = 0;
+  rcvWnd = 0;
+  windowClamp = 0;
+  rcvSsthresh = 0;
+  rcvTstamp = 0;
+  lsndtime = 0;
+  lrcvtime = 0;
+  /** Jiffies of the last data received. */
+  lastDataRecv = 0;
+  mssCache = 536;
+  advmss = 536;
+  /** 20 + the options every segment carries (12 with timestamps). */
+  tcpHeaderLen = 20;
+  /** The peer's window stopped us last time (tcpi rwnd-limited hint). */
+  rwndLimited = false;
+  xmitSizeGoalSegs = 0;
+  gsoSegs = 0;
+  nonagle = 0;
+  /** tp->repair-free flags */
+  thinLto = false;
+  urgData = 0;
+  urgSeq = 0;
+  // options
+  rxOpt = new TcpOptionsReceived();
+  tsOffset = 0;
+  duplicateSack: TcpSackBlock[] = [new TcpSackBlock()];
+  selectiveAcks: TcpSackBlock[] = [new TcpSackBlock(), new TcpSackBlock(), new TcpSackBlock(), new TcpSackBlock()];
+  recvSackCache: TcpSackBlock[] = [new TcpSackBlock(), new TcpSackBlock(), new TcpSackBlock(), new TcpSackBlock()];
+  /** Scratch for SACK blocks of the ACK being processed. */
+  sackScratch: TcpSackBlock[] = Array.from({ length: TCP_NUM_SACKS }, () => new TcpSackBlock());
+  // congestion control (TcpCaSock)
+  sndCwnd = TCP_INIT_CWND;
+  sndSsthresh = TCP_INFINITE_SSTHRESH;
+  sndCwndCnt = 0;
+  sndCwndClamp = 0xffffffff;
+  sndCwndStamp = 0;
+  sndCwndUsed = 0;
+  priorCwnd = 0;
+  priorSsthresh = 0;
+  isCwndLimited = false;
+  maxPacketsOut = 0;
+  cwndUsageSeq = 0;
+  packetsOut = 0;
+  retransOut = 0;
+  sackedOut = 0;
+  lostOut = 0;
+  /** RFC 6675 highest sacked seq (tp->highest_sack as an skb). */
+  highestSack: SkBuff | null = null;
+  lostSkbHint: SkBuff | null = null;
+  retransmitSkbHint: SkBuff | null = null;
+  /** First not-yet-sent skb on the write queue (sk_send_head). */
+  sendHead: SkBuff | null = null;
+  highSeq = 0;
+  retransStamp = 0;
+  undoMarker = 0;
+  undoRetrans = -1;
+  totalRetrans = 0;
+  reordering = 3;
+  reordSeen = 0;
+  tlpHighSeq = 0;
+  tlpRetrans = false;
+  frto = false;
+  prrDelivered = 0;
+  prrOut = 0;
+  priorInFlightPrr = 0;
+  // RTT (RFC 6298 in µs, srtt << 3 and mdev << 2 as Linux)
+  srttUs = 0;
+  mdevUs = 0;
+  mdevMaxUs = 0;
+  rttvarUs = 0;
+  rttSeq = 0;
+  minRtt = new MinMax();
+  minRttUs = 0;
+  tcpMstamp = 0;
+  rcvRttUs = 0;
+  rcvRttSeq = 0;
+  rcvRttTime = 0;
+  rcvqSpace = 0;
+  rcvqSpaceSeq = 0;
+  rcvqSpaceTime = 0;
+  rack = new TcpRack();
+  rs = new RateSample();
+  // delivery accounting (tcp_rate.c)
+  delivered = 0;
+  deliveredCe = 0;
+  lost = 0;
+  appLimited = 0;
+  firstTxMstamp = 0;
+  deliveredMstamp = 0;
+  rateDelivered = 0;
+  rateIntervalUs = 0;
+  rateAppLimited = false;
+  // counters (tcp_info)
+  bytesAcked = 0;
+  bytesReceived = 0;
+  bytesSent = 0;
+  bytesRetrans = 0;
+  segsIn = 0;
+  segsOut = 0;
+  dataSegsIn = 0;
+  dataSegsOut = 0;
+  dsackDups = 0;
+  // receive side
+  ooo = new OfoQueue();
+  /** RFC 5961 challenge ACK and out-of-window rate limits (jiffies). */
+  lastOowAckTime = 0;
+  // socket options
+  linger2 = 0;
+  keepaliveTime = 0;
+  keepaliveIntvl = 0;
+  keepaliveProbes = 0;
+  userMss = 0;
+  notsentLowat = 0;
+  synRetriesOpt = 0;
+  deferAccept = 0;
+  windowClampOpt = 0;
+  /** Bytes of data queued by a MSG_MORE/cork sender not yet sent. */
+  autocorking = false;
+  /** TCP_CLOSE reason kept for tcp_info (sk_err at reset time). */
+  closeErr = 0;
+  /** TCP_QUICKACK et al. */
+  tsqFlags = 0;
+  /** For listeners the saved backlog; for children the request that made them. */
+  ecnFlags = 0;
+  /** RST sent/received markers for diagnostics. */
+  rstSeen = false;
+  /** Jiffies at which the last ACK was received (tcpi_last_ack_recv). */
+  lastAckRecv = 0;
+  /** Set when the socket layer released the file (close called). */
+  closed = false;
+  /** Invoked once the sock is freed (inet_csk_destroy_sock), for the owner's bookkeeping. */
+  onDestroy: ((sk: TcpSock) => void) | null = null;
+
+  constructor(net: Net, prot: Proto, afOps: InetConnectionSockAfOps) {
+    super(net, prot);
+    this.skType = SOCK_STREAM;
+    this.skProtocol = IPPROTO_TCP;
+    this.skState = TCP_CLOSE;
+    this.icskAfOps = afOps;
+    this.icskRetransmitTimer = timerSetup(() => tcpWriteTimer(this));
+    this.icskDelackTimer = timerSetup(() => tcpDelackTimer(this));
+    this.skTimer = timerSetup(() => tcpKeepaliveTimer(this));
+  }
+
+  get jiffies(): number {
+    return Math.floor(this.skNet.clock.now());
+  }
+}
+
+/** struct tcp_request_sock: a half-open connection of a listener (TCP_NEW_SYN_RECV). */
+export class TcpRequestSock {
+  skState = TCP_NEW_SYN_RECV;
+  skNet: Net;
+  rskListener: TcpSock;
+  hashNext: EhashEntry | null = null;
+  hashed = false;
+  inetRcvSaddr = 0;
+  inetDaddr = 0;
+  inetNum = 0;
+  inetDport = 0;
+  sndIsn = 0;
+  rcvIsn = 0;
+  /** MSS the peer announced (clamped by TCP_MAXSEG). */
+  mss = 0;
+  wscaleOk = false;
+  sndWscale = 0;
+  rcvWscale = 0;
+  sackOk = false;
+  tstampOk = false;
+  tsRecent = 0;
+  tsOff = 0;
+  rcvWnd = 0;
+  windowClamp = 0;
+  numRetrans = 0;
+  numTimeout = 0;
+  /** Jiffies the SYN was received, for the first RTT sample. */
+  synTime = 0;
+  /** snt_synack in µs. */
+  sntSynack = 0;
+  /** TCP_DEFER_ACCEPT: the bare ACK of the handshake was seen and ignored. */
+  acked = false;
+  timer: TimerList;
+  tos = 0;
+  /** TSval that encodes the options of a syncookie SYN-ACK, or 0. */
+  cookieTs = 0;
+
+  constructor(listener: TcpSock) {
+    this.skNet = listener.skNet;
+    this.rskListener = listener;
+    this.timer = timerSetup(() => tcpReqskTimer(this));
+  }
+}
+
+/** struct tcp_timewait_sock: what is left of a connection in TIME_WAIT or an orphaned FIN_WAIT2. */
+export class TcpTimewaitSock {
+  skState = TCP_TIME_WAIT;
+  /** TCP_TIME_WAIT or TCP_FIN_WAIT2 (tw_substate). */
+  substate = TCP_TIME_WAIT;
+  skNet: Net;
+  hashNext: EhashEntry | null = null;
+  hashed = false;
+  inetRcvSaddr = 0;
+  inetDaddr = 0;
+  inetNum = 0;
+  inetDport = 0;
+  skReuse = 0;
+  skBoundDevIf = 0;
+  rcvNxt = 0;
+  sndNxt = 0;
+  rcvWnd = 0;
+  rcvWscale = 0;
+  tsRecent = 0;
+  tsRecentStamp = 0;
+  tsOffset = 0;
+  tstampOk = false;
+  tb: InetBindBucket | null = null;
+  timer: TimerList;
+  /** Jiffies when the timer was armed, and the TIME_WAIT length used. */
+  timeout = 0;
+  kill = false;
+
+  constructor(net: Net) {
+    this.skNet = net;
+    this.timer = timerSetup(() => tcpTwTimer(this));
+  }
+}
+
+export type EhashEntry = TcpSock | TcpRequestSock | TcpTimewaitSock;
