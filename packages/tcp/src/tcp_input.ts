@@ -1986,7 +1986,7 @@ function tcpRcvSynsentStateProcess(sk: TcpSock, skb: SkBuff): number {
       }
       return 1; // reset_and_undo
     }
-    if (sk.rxOpt.sawTstamp && sk.rxOpt.rcvTsecr && !between(((sk.rxOpt.rcvTsecr - sk.tsOffset) >>> 0), sk.retransStamp >>> 0, sk.jiffies >>> 0)) {
+    if (sk.rxOpt.sawTstamp && sk.rxOpt.rcvTsecr && !between(((sk.rxOpt.rcvTsecr - sk.tsOffset) >>> 0), (sk.retransStamp - 1) >>> 0, sk.jiffies >>> 0)) {
       tn.ext.PAWSActive++;
       return 1;
     }
