@@ -10,7 +10,7 @@ import {
   httpAccept, httpFileServer, newServiceStats, tcpChargen, tcpDiscard, tcpEcho, udpDiscard, udpEcho,
   type ServiceStats,
 } from './services.js';
-import { type DgramLike, mib, openTapHost, reportUnavailable, type ServerLike, type TapHostOpts } from './stack.js';
+import { type DgramLike, mib, openTapHost, reportUnavailable, StackUnavailable, type ServerLike, type TapHostOpts } from './stack.js';
 import type { Command } from './types.js';
 
 const usage = `usage: knet serve --tap IFNAME --addr CIDR [options]
@@ -99,15 +99,20 @@ export async function runServe(opts: ServeOpts, io: Io, json: boolean, stop: Pro
       s.once('close', () => sockets.delete(s));
       fn(s);
     });
+    await new Promise<void>((resolve, reject) => {
+      srv.on('error', (e) => reject(new StackUnavailable(`${name}: listen on tcp/${port}: ${e.message}`)));
+      srv.listen(port, () => resolve());
+    });
     srv.on('error', (e) => out.say(`knet serve: ${name}: ${e.message}`));
-    await new Promise<void>((r) => srv.listen(port, () => r()));
     servers.push(srv);
   };
   const udp = async (port: number, fn: (d: DgramLike) => void) => {
-    const d = new api.KnetDgramSocket(task, 'udp4');
-    d.on('error', () => {});
+    const d = api.knetCreateDgramSocket(task, 'udp4');
     fn(d);
-    await new Promise<void>((r) => d.bind(port, () => r()));
+    await new Promise<void>((resolve, reject) => {
+      d.on('error', (e) => reject(new StackUnavailable(`bind udp/${port}: ${e.message}`)));
+      d.bind(port, () => resolve());
+    });
     dgrams.push(d);
   };
   let status: NodeJS.Timeout | null = null;

@@ -3,7 +3,7 @@
 // name instead of the CLI failing to start.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
-import type { Clock, Net, NetDevice, PacketType } from '@knet/include';
+import type { Clock, ClockEvent, Net, NetDevice, PacketType } from '@knet/include';
 import { PcapWriter, pcapTapAdd, pcapTapRemove, type ByteSink } from '@knet/netdevice';
 import { createRealClock } from '@knet/softirq';
 import { tapAvailable, tapClose, tapOpen } from '@knet/tap';
@@ -59,14 +59,14 @@ export interface StackApi {
   createHost(opts: { name: string; cpus?: number; clock?: Clock; cc?: string }): HostLike;
   knetCreateServer(task: unknown, onConnection?: (sock: Duplex) => void): ServerLike;
   knetConnect(task: unknown, opts: { host: string; port: number }, onConnect?: () => void): Duplex;
-  KnetDgramSocket: new (task: unknown, type: 'udp4') => DgramLike;
+  knetCreateDgramSocket(task: unknown, type: 'udp4'): DgramLike;
 }
 
 const NEEDED: { mod: string; name: keyof StackApi }[] = [
   { mod: '@knet/host', name: 'createHost' },
   { mod: '@knet/socket', name: 'knetCreateServer' },
   { mod: '@knet/socket', name: 'knetConnect' },
-  { mod: '@knet/socket', name: 'KnetDgramSocket' },
+  { mod: '@knet/socket', name: 'knetCreateDgramSocket' },
 ];
 
 export async function loadStackApi(): Promise<StackApi> {
@@ -133,12 +133,64 @@ function check(rc: number, what: string): void {
   if (rc < 0) throw new StackUnavailable(`${what} failed (errno ${-rc})`);
 }
 
+interface CliEvent extends ClockEvent {
+  due: number;
+  fn: (() => void) | null;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+/**
+ * The real clock with unref'd timers: the host's protocol timers alone must not keep the
+ * process alive once the command is done; an open TAP device (its uv_poll) does.
+ */
+export function createCliClock(): Clock {
+  const base = createRealClock();
+  let nextId = 1;
+  const arm = (ev: CliEvent, delay: number): void => {
+    if (delay < 1) {
+      base.defer(() => fire(ev));
+      return;
+    }
+    ev.timer = setTimeout(() => fire(ev), delay);
+    ev.timer.unref();
+  };
+  // Node may wake a timer up to a millisecond early; re-arm until it is really due.
+  const fire = (ev: CliEvent): void => {
+    const fn = ev.fn;
+    if (fn === null) return;
+    ev.timer = null;
+    const left = ev.due - performance.now();
+    if (left > 0) return arm(ev, left);
+    ev.fn = null;
+    fn();
+  };
+  return {
+    name: 'real',
+    virtual: false,
+    now: () => performance.now(),
+    schedule(delayMs, fn) {
+      const d = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
+      const ev: CliEvent = { id: nextId++, due: performance.now() + d, fn, timer: null };
+      arm(ev, d);
+      return ev;
+    },
+    cancel(ev) {
+      const e = ev as CliEvent;
+      e.fn = null;
+      if (e.timer !== null) clearTimeout(e.timer);
+      e.timer = null;
+    },
+    defer: (fn) => base.defer(fn),
+    random: () => Math.random(),
+  };
+}
+
 /** Build a host on the real clock, open the TAP, configure addresses, routes and pcap. */
 export async function openTapHost(o: TapHostOpts): Promise<TapHost> {
   const avail = tapAvailable();
   if (!avail.ok) throw new StackUnavailable(avail.reason ?? 'the TAP driver is unavailable');
   const api = await loadStackApi();
-  const host = api.createHost({ name: 'knet', cpus: 1, clock: createRealClock(), ...(o.cc ? { cc: o.cc } : {}) });
+  const host = api.createHost({ name: 'knet', cpus: 1, clock: createCliClock(), ...(o.cc ? { cc: o.cc } : {}) });
   const dev = tapOpen(host.net, o.tap, { vnetHdr: o.offload === true, ...(o.mtu ? { mtu: o.mtu } : {}), ...(o.mac ? { mac: o.mac } : {}) });
   let sink: FileSink | null = null;
   let pt: PacketType | null = null;
