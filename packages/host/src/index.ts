@@ -6,3 +6,4 @@ export * from './counters.js';
 export * from './ss.js';
 export * from './network.js';
 export * from './ping.js';
+export * from './packetdrill_target.js';

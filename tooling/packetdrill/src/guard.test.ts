@@ -25,7 +25,7 @@ describe('expected passes against knet', () => {
     const abs = join(tcpSuiteDir(), rel);
     const { factory, note } = await loadTarget();
     expect(factory, note ?? '').not.toBeNull();
-    const r = runFile(abs, rel, factory, loadDefaults(tcpSuiteDir()), 20_000);
+    const r = await runFile(abs, rel, factory, loadDefaults(tcpSuiteDir()), 20_000);
     expect(r, [r.reason, ...(r.details ?? [])].join('\n')).toMatchObject({ status: 'passed' });
   });
 });
@@ -39,8 +39,8 @@ describe("the runner's own scripts against the fake target", () => {
     expect(scripts).toEqual(['active.pkt', 'passive.pkt']);
   });
 
-  it.each(scripts)('%s passes', (name) => {
-    const r = runFile(join(dir, name), name, createFakeTarget, defaults, 10_000);
+  it.each(scripts)('%s passes', async (name) => {
+    const r = await runFile(join(dir, name), name, createFakeTarget, defaults, 10_000);
     expect(r, [r.reason, ...(r.details ?? [])].join('\n')).toMatchObject({ status: 'passed' });
   });
 });

@@ -77,10 +77,10 @@ const ANY_TIME_LIMIT = 600_000_000;
 /** Virtual time to keep waiting for a packet that missed its window. */
 const LATE_PACKET_WAIT = 10_000_000;
 
-export function runScript(script: Script, factory: TargetFactory | null, opts: RunOptions): RunResult {
+export async function runScript(script: Script, factory: TargetFactory | null, opts: RunOptions): Promise<RunResult> {
   const printed: string[] = [];
   try {
-    return { ...new Run(script, factory, opts, printed).run(), printed };
+    return { ...(await new Run(script, factory, opts, printed).run()), printed };
   } catch (e) {
     if (e instanceof Failure) return { status: 'failed', reason: e.message, line: e.line, details: e.details, printed };
     if (e instanceof UnsupportedAt) return { status: 'unsupported', reason: e.feature, ...(e.line === undefined ? {} : { line: e.line }), printed };
@@ -97,6 +97,8 @@ class Run {
   private connectPort = 8080;
   private mtu = 1500;
   private readonly sysctls = new Map<string, string>();
+  /** Sysctls the script itself sets before the start: the target must know them. */
+  private readonly scriptSysctls = new Map<string, string>();
   private readonly deadline: number;
   private target!: Target;
   private readonly queue: Queued[] = [];
@@ -119,7 +121,7 @@ class Run {
     this.deadline = Date.now() + opts.wallLimitMs;
   }
 
-  run(): { status: RunStatus } {
+  async run(): Promise<{ status: RunStatus }> {
     if (!this.factory) throw new UnsupportedAt('no target stack', undefined);
     const optMap = new Map<string, string | null>();
     for (const o of this.script.options) {
@@ -146,8 +148,11 @@ class Run {
     this.target = this.factory({ localIp: LOCAL_IP, remoteIp: REMOTE_IP, mtu: this.mtu, sysctls: this.sysctls });
     try {
       this.target.onOutbound((bytes, at) => this.capture(bytes, at));
-      for (const ev of this.script.events) this.event(ev);
-      if (this.pending) this.finishPending(this.pending.line);
+      for (const [name, value] of this.scriptSysctls) {
+        if (!this.target.sysctl(name, value)) throw new UnsupportedAt(`sysctl ${name}`, this.script.initCommand?.line);
+      }
+      for (const ev of this.script.events) await this.event(ev);
+      if (this.pending) await this.finishPending(this.pending.line);
       if (this.script.cleanupCommand) this.shell(this.script.cleanupCommand.command, this.script.cleanupCommand.line, false);
     } finally {
       this.target.destroy();
@@ -166,14 +171,14 @@ class Run {
   }
 
   /** Run the stack up to `t`; with `stopOnPacket`, stop as soon as a packet is waiting. */
-  private advanceTo(t: number, stopOnPacket = false): void {
+  private async advanceTo(t: number, stopOnPacket = false): Promise<void> {
     let stalled = 0;
-    this.pollPending();
+    await this.settle();
     while (this.now() < t && !(stopOnPacket && this.queue.length > 0)) {
       this.checkWall();
       const before = this.now();
       this.target.advance(t);
-      this.pollPending();
+      await this.settle();
       // A target may return several times at one instant (one packet each), but not forever.
       stalled = this.now() === before ? stalled + 1 : 0;
       if (stalled > 100_000) throw new Failure(`target does not advance past ${secs(before)} sec`, -1);
@@ -199,20 +204,20 @@ class Run {
 
   // ---- events ------------------------------------------------------------------------
 
-  private event(ev: ScriptEvent): void {
+  private async event(ev: ScriptEvent): Promise<void> {
     this.checkWall();
     const a = ev.action;
     const inbound = a.kind === 'packet' && a.direction === 'inbound';
     const when = this.scriptTime(ev, inbound);
     if (a.kind === 'packet' && a.direction === 'outbound') {
       if (a.proto !== 'tcp') throw new UnsupportedAt(`outbound ${a.proto} packets`, ev.line);
-      this.outbound(ev, a, when);
+      await this.outbound(ev, a, when);
     } else {
-      this.advanceTo(when.expected);
+      await this.advanceTo(when.expected);
       this.verifyTime(when, this.now(), eventName(ev), ev.line);
       switch (a.kind) {
-        case 'packet': this.inbound(ev, a); break;
-        case 'syscall': this.syscall(ev, a, when.expected); break;
+        case 'packet': await this.inbound(ev, a); break;
+        case 'syscall': await this.syscall(ev, a, when.expected); break;
         case 'shell': this.shell(a.command, ev.line, false); break;
         case 'code': this.code(a.code, ev.line); break;
       }
@@ -227,7 +232,10 @@ class Run {
       if (step.kind === 'noop') continue;
       const pairs = step.kind === 'defaults' ? [...this.opts.defaults] : [[step.name, step.value] as const];
       for (const [name, value] of pairs) {
-        if (beforeStart) this.sysctls.set(name, value);
+        if (beforeStart) {
+          this.sysctls.set(name, value);
+          if (step.kind === 'sysctl') this.scriptSysctls.set(name, value);
+        }
         else if (!this.target.sysctl(name, value)) throw new UnsupportedAt(`sysctl ${name}`, line);
       }
     }
@@ -257,8 +265,8 @@ class Run {
 
   // ---- system calls ------------------------------------------------------------------
 
-  private syscall(ev: ScriptEvent, sc: SyscallAction, start: number): void {
-    if (this.pending) this.finishPending(ev.line);
+  private async syscall(ev: ScriptEvent, sc: SyscallAction, start: number): Promise<void> {
+    if (this.pending) await this.finishPending(ev.line);
     let args: SysValue[];
     try {
       args = syscallArgs(sc, this.ctx);
@@ -271,13 +279,18 @@ class Run {
     const r = this.target.syscall(sc.name, args);
     if ('unsupported' in r) throw new UnsupportedAt(r.unsupported, ev.line);
     const end = sc.endUsecs === null ? null : ev.time.kind === 'relative' ? start - ev.time.usecs + sc.endUsecs : sc.endUsecs;
-    if ('done' in r) {
-      this.completed(sc, args, r.done, ev.line);
+    const poll = 'pending' in r ? r.pending.poll : null;
+    // A call that could block may still have completed at once: its Promise settles now.
+    if (poll) await flushMicrotasks();
+    const now = poll ? poll() : 'done' in r ? r.done : null;
+    if (now || !poll) {
+      if (!now) throw new Failure(`${sc.name}() gave no outcome`, ev.line);
+      this.completed(sc, args, now, ev.line);
       if (end !== null) this.verifyTime({ kind: 'exact', expected: end, expectedEnd: end }, this.now(), 'system call return', ev.line);
       return;
     }
     if (end === null) throw new Failure(`${sc.name}() blocked, but the script expects it to return at once`, ev.line);
-    this.pending = { name: sc.name, line: ev.line, sc, args, poll: r.pending.poll, end, start };
+    this.pending = { name: sc.name, line: ev.line, sc, args, poll, end, start };
   }
 
   private beforeSyscall(sc: SyscallAction): void {
@@ -300,6 +313,13 @@ class Run {
     if (sc.name === 'listen' && out.ret === 0) this.conn.listening = true;
   }
 
+  /** Let a blocking call's Promise settle (a target may complete calls that way), then poll it. */
+  private async settle(): Promise<void> {
+    if (!this.pending) return;
+    await flushMicrotasks();
+    this.pollPending();
+  }
+
   private pollPending(): void {
     const p = this.pending;
     if (!p) return;
@@ -311,11 +331,11 @@ class Run {
   }
 
   /** Wait for a blocking call to return, up to its scripted end plus tolerance. */
-  private finishPending(line: number): void {
+  private async finishPending(line: number): Promise<void> {
     const p = this.pending!;
     const limit = p.end + toleranceFor(this.tol, p.end, p.start);
-    while (this.pending && this.now() < limit) this.advanceTo(Math.min(limit, this.now() + 1_000_000));
-    this.pollPending();
+    while (this.pending && this.now() < limit) await this.advanceTo(Math.min(limit, this.now() + 1_000_000));
+    await this.settle();
     if (this.pending) {
       throw new Failure(`${p.name}() did not return by ${secs(p.end)} sec (still blocked at line ${line})`, p.line);
     }
@@ -344,7 +364,7 @@ class Run {
     this.queue.push({ pkt, at });
   }
 
-  private inbound(ev: ScriptEvent, p: TcpPacket | UdpPacket | IcmpPacket): void {
+  private async inbound(ev: ScriptEvent, p: TcpPacket | UdpPacket | IcmpPacket): Promise<void> {
     if (p.proto !== 'tcp') throw new UnsupportedAt(`inbound ${p.proto} packets`, ev.line);
     const flags = flagsFromString(p.flags);
     if (flags & SYN && !(flags & ACK) && this.conn.listening) {
@@ -369,15 +389,15 @@ class Run {
       options: opts, payload: new Uint8Array(p.len), tos: ((p.ip.tos ?? 0) & ~3) | ecn, ttl: p.ip.ttl ?? 64, id: 0,
     });
     this.target.inject(bytes);
-    this.pollPending();
+    await this.settle();
   }
 
-  private outbound(ev: ScriptEvent, p: TcpPacket, when: TimeCheck): void {
+  private async outbound(ev: ScriptEvent, p: TcpPacket, when: TimeCheck): Promise<void> {
     const slack = toleranceFor(this.tol, when.expected, this.lastScriptTime);
     const limit = when.kind === 'any' ? this.now() + ANY_TIME_LIMIT : when.expectedEnd + slack;
-    this.advanceTo(limit, true);
+    await this.advanceTo(limit, true);
     // Like packetdrill, wait on for a late packet, so the report says how late it was.
-    if (this.queue.length === 0 && when.kind !== 'any') this.advanceTo(limit + LATE_PACKET_WAIT, true);
+    if (this.queue.length === 0 && when.kind !== 'any') await this.advanceTo(limit + LATE_PACKET_WAIT, true);
     const head = this.queue[0];
     if (!head) {
       throw new Failure(`timed out waiting for outbound packet at ${secs(when.expected)} sec`, ev.line,
@@ -400,6 +420,11 @@ class Run {
     if (terr) throw new Failure(`error handling packet: ${terr}`, ev.line, details);
     if (p.flags.includes('S')) this.conn.connecting = false;
   }
+}
+
+/** Run every queued Promise callback (a macrotask turn comes after all microtasks). */
+function flushMicrotasks(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function eventName(ev: ScriptEvent): string {

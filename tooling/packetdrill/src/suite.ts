@@ -15,7 +15,7 @@ export function loadDefaults(suiteDir: string): Map<string, string> {
   return parseSysctlFile(readFileSync(join(suiteDir, 'common', 'defaults.sysctl'), 'utf8'));
 }
 
-export function runFile(absPath: string, relPath: string, factory: TargetFactory | null, defaults: ReadonlyMap<string, string>, wallLimitMs: number): ScriptResult {
+export async function runFile(absPath: string, relPath: string, factory: TargetFactory | null, defaults: ReadonlyMap<string, string>, wallLimitMs: number): Promise<ScriptResult> {
   let script;
   try {
     script = parseScript(readFileSync(absPath, 'utf8'), relPath);
@@ -23,5 +23,5 @@ export function runFile(absPath: string, relPath: string, factory: TargetFactory
     const line = (e as { line?: number }).line;
     return { path: relPath, status: 'failed', reason: `parse error: ${(e as Error).message}`, ...(line === undefined ? {} : { line }) };
   }
-  return { path: relPath, ...runScript(script, factory, { defaults, wallLimitMs }) };
+  return { path: relPath, ...(await runScript(script, factory, { defaults, wallLimitMs })) };
 }

@@ -37,7 +37,11 @@ export interface SyscallOutcome {
 
 export type SyscallStart =
   | { done: SyscallOutcome }
-  /** The call blocks; `poll` returns the outcome once it has completed, else null. */
+  /**
+   * The call blocks; `poll` returns the outcome once it has completed, else null. The runner
+   * lets queued Promise callbacks run before each poll, so a target may complete calls through
+   * Promises that settle on its clock.
+   */
   | { pending: { poll(): SyscallOutcome | null } }
   /** The target cannot run this call at all (an unimplemented syscall or option). */
   | { unsupported: string };
@@ -47,7 +51,9 @@ export interface Target {
   now(): number;
   /**
    * Run the stack (timers, softirqs) until `untilUsecs`, or return early just after a packet
-   * has gone out, whichever comes first. Never moves backwards.
+   * has gone out, whichever comes first. Never moves backwards. A target whose blocking calls
+   * complete through Promises also returns after each event while one is outstanding, so the
+   * runner sees the call return at the instant it did.
    */
   advance(untilUsecs: number): void;
   /** Set a sysctl mid-script; false if the target does not know it. */

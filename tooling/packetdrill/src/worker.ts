@@ -12,4 +12,4 @@ interface Job {
 
 const job = workerData as Job;
 const { factory } = await loadTarget();
-parentPort!.postMessage(runFile(job.absPath, job.relPath, factory, new Map(job.defaults), job.wallLimitMs));
+parentPort!.postMessage(await runFile(job.absPath, job.relPath, factory, new Map(job.defaults), job.wallLimitMs));

@@ -1,0 +1,161 @@
+// The stack under test for the packetdrill runner (tooling/packetdrill): one Host on its own
+// virtual clock with an Ethernet device "tun0" whose wire is the script. What the stack sends
+// leaves through ipQueueXmit, the neighbour layer and the qdisc into tun0's ndoStartXmit, where
+// the IP packet is handed to the runner; what the script sends arrives as a frame through
+// netifRx and ipRcv, like any received traffic.
+import type { NetDevice, NetDeviceOps, SkBuff } from '@knet/include';
+import { ETH_ALEN, ETH_HLEN, ETH_P_IP, NETDEV_TX_OK, SOL_TCP, TCP_INFO, inetNtoa } from '@knet/include';
+import { consumeSkb, netdevAllocSkb, skbCopyBits, skbPutData } from '@knet/skbuff';
+import { allocEtherdev, ethTypeTrans, netifRx, registerNetdev } from '@knet/netdevice';
+import { createVirtualClock } from '@knet/softirq';
+import { Host } from './host.js';
+import { PacketdrillSyscalls, type PdSysValue, type PdSyscallStart } from './packetdrill_syscalls.js';
+
+export type { PdSysValue, PdSyscallOutcome, PdSyscallStart } from './packetdrill_syscalls.js';
+
+/** tooling/packetdrill's TargetConfig (the tooling depends on this package, not the reverse). */
+export interface PacketdrillTargetConfig {
+  localIp: number;
+  remoteIp: number;
+  mtu: number;
+  sysctls: ReadonlyMap<string, string>;
+}
+
+/** tooling/packetdrill's Target, structurally. */
+export interface PacketdrillTarget {
+  now(): number;
+  advance(untilUsecs: number): void;
+  sysctl(name: string, value: string): boolean;
+  syscall(name: string, args: readonly PdSysValue[]): PdSyscallStart;
+  inject(packet: Uint8Array): void;
+  onOutbound(cb: (packet: Uint8Array, usecs: number) => void): void;
+  tcpInfo(fd: number): Readonly<Record<string, number>> | null;
+  destroy(): void;
+}
+
+const LOCAL_MAC = Uint8Array.of(0x02, 0x00, 0x00, 0x00, 0x00, 0x01);
+const REMOTE_MAC = Uint8Array.of(0x02, 0x00, 0x00, 0x00, 0x00, 0x02);
+
+/** A sysctl value from a script ("4096 87380 6291456", "cubic", "0x70403") in the entry's type. */
+function sysctlValue(current: number | string | number[], text: string): number | string | number[] | null {
+  if (Array.isArray(current)) {
+    const v = text.trim().split(/\s+/).map(Number);
+    return v.every(Number.isFinite) ? v : null;
+  }
+  if (typeof current === 'number') {
+    const v = Number(text.trim());
+    return Number.isFinite(v) ? v : null;
+  }
+  return text;
+}
+
+export function createPacketdrillTarget(config: PacketdrillTargetConfig): PacketdrillTarget {
+  const clock = createVirtualClock({ seed: 1 });
+  const host = new Host({ name: 'packetdrill', cpus: 1, clock });
+  const usecs = (): number => Math.round(clock.now() * 1000);
+
+  let listener: (packet: Uint8Array, at: number) => void = () => {};
+  /** Set when a packet has left since advance() started: advance returns then. */
+  let sent = false;
+
+  const ops: NetDeviceOps = {
+    name: 'packetdrill-tun',
+    ndoStartXmit(skb: SkBuff, dev: NetDevice): number {
+      dev.stats.txPackets++;
+      dev.stats.txBytes += skb.len;
+      const frame = new Uint8Array(skb.len);
+      skbCopyBits(skb, 0, frame, 0, skb.len);
+      consumeSkb(skb);
+      // Only IPv4 goes on the scripted wire; the peer's address is resolved statically.
+      if (frame.length > ETH_HLEN && ((frame[12]! << 8) | frame[13]!) === ETH_P_IP) {
+        sent = true;
+        listener(frame.subarray(ETH_HLEN), usecs());
+      }
+      return NETDEV_TX_OK;
+    },
+  };
+  const dev = allocEtherdev(host.net, 'tun0');
+  dev.netdevOps = ops;
+  dev.maxMtu = 65535;
+  dev.devAddr.set(LOCAL_MAC);
+  if (registerNetdev(dev) < 0) throw new Error('tun0: register failed');
+  const check = (what: string, rc: number): void => {
+    if (rc < 0) throw new Error(`tun0: ${what} failed: ${rc}`);
+  };
+  check('mtu', host.ip.link.set('tun0', { mtu: config.mtu }));
+  check('up', host.ip.link.set('tun0', { up: true }));
+  check('address', host.ip.addr.add('tun0', `${inetNtoa(config.localIp)}/24`));
+  check('neighbour', host.ip.neigh.add(inetNtoa(config.remoteIp), macString(REMOTE_MAC), 'tun0'));
+  // The test device is a plain FIFO, as packetdrill's defaults.sh makes tun0.
+  check('qdisc', host.tc.qdisc.replace('tun0', 'pfifo'));
+
+  const setSysctl = (name: string, value: string): boolean => {
+    const cur = host.sysctl.get(name);
+    if (cur === undefined) return false;
+    const v = sysctlValue(cur, value);
+    return v !== null && host.sysctl.set(name, v) === 0;
+  };
+  // defaults.sysctl names some settings Linux has since dropped (tcp_fack): those are skipped,
+  // as `sysctl -q` in packetdrill's defaults.sh skips them; the runner re-checks the ones a
+  // script sets itself.
+  for (const [name, value] of config.sysctls) setSysctl(name, value);
+
+  const task = host.task();
+  const calls = new PacketdrillSyscalls(task);
+  /** Work due at this instant (softirqs, wakeups) runs before control returns to the script. */
+  const settle = (): void => {
+    clock.run(clock.now());
+  };
+
+  return {
+    now: usecs,
+    advance(untilUsecs) {
+      sent = false;
+      const until = untilUsecs / 1000;
+      for (;;) {
+        const n = clock.run(until, 1);
+        // A blocking call may have finished in that event: the runner looks after each one.
+        if (n === 0 || sent || calls.outstanding > 0) return;
+      }
+    },
+    sysctl: setSysctl,
+    syscall(name, args) {
+      const r = calls.call(name, args);
+      settle();
+      return r;
+    },
+    inject(packet) {
+      const skb = netdevAllocSkb(dev, ETH_HLEN + packet.length);
+      const frame = new Uint8Array(ETH_HLEN + packet.length);
+      frame.set(LOCAL_MAC, 0);
+      frame.set(REMOTE_MAC, ETH_ALEN);
+      frame[12] = ETH_P_IP >> 8;
+      frame[13] = ETH_P_IP & 0xff;
+      frame.set(packet, ETH_HLEN);
+      skbPutData(skb, frame, 0, frame.length);
+      dev.stats.rxPackets++;
+      dev.stats.rxBytes += frame.length;
+      ethTypeTrans(skb, dev);
+      netifRx(skb);
+      settle();
+    },
+    onOutbound(cb) {
+      listener = cb;
+    },
+    tcpInfo(fd) {
+      const v = task.getsockopt(fd, SOL_TCP, TCP_INFO);
+      if (typeof v !== 'object' || v instanceof Uint8Array) return null;
+      const out: Record<string, number> = {};
+      for (const [k, x] of Object.entries(v)) if (typeof x === 'number') out[k] = x;
+      return out;
+    },
+    destroy() {
+      listener = () => {};
+      calls.abandon();
+    },
+  };
+}
+
+function macString(mac: Uint8Array): string {
+  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
