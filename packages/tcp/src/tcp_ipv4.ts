@@ -252,7 +252,8 @@ function tcpV4CookieCheck(lsk: TcpSock, skb: SkBuff): TcpSock | null {
   req.mss = mss;
   if (o.sawTstamp && o.rcvTsecr) {
     const tsoff = secureTcpTsOff(tn.tsKey, daddr, saddr);
-    const d = cookieTimestampDecode((o.rcvTsecr - tsoff) >>> 0);
+    // The option bits sit in the low bits of the TSval we sent, offset included.
+    const d = cookieTimestampDecode(o.rcvTsecr);
     req.tstampOk = true;
     req.tsOff = tsoff;
     req.tsRecent = o.rcvTsval;

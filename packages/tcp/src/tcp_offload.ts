@@ -46,8 +46,9 @@ function optionsMatch(a: Uint8Array, ta: number, b: Uint8Array, tb: number, len:
 }
 
 /**
- * tcp4_gro_receive. On a merge the payload of `skb` is appended to the held packet and `skb`
- * is consumed here. -1: hold skb as a new flow; -2: deliver at once.
+ * tcp4_gro_receive. On a merge the payload of `skb` is appended to the held packet, whose index
+ * is returned; the caller frees `skb`. -1: hold skb as a new flow; -2: deliver at once (a held
+ * packet of the same flow is marked to go up first).
  */
 function tcp4GroReceive(held: SkBuff[], skb: SkBuff): number {
   const b = skb.head, th = skb.transportHeader;
@@ -67,8 +68,11 @@ function tcp4GroReceive(held: SkBuff[], skb: SkBuff): number {
     const plen = p.tail - pt - thlen;
     flush = flush || len === 0 || len > mss || ((tcpSeq(pb, pt) + plen) >>> 0) !== tcpSeq(b, th);
     flush = flush || plen + len > 65535 - 60 || !csumOk(skb) || !csumOk(p) || (pflags & (TCPHDR_PSH | TCPHDR_FIN)) !== 0;
-    if (flush) return -2;
-    if (skbTailroom(p) < len && pskbExpandHead(p, 0, len + 2048 - skbTailroom(p)) !== 0) return -2;
+    // The held train goes up before this segment, so the receiver sees them in order.
+    if (flush || (skbTailroom(p) < len && pskbExpandHead(p, 0, len + 2048 - skbTailroom(p)) !== 0)) {
+      p.cb.groFlush = 1;
+      return -2;
+    }
     const dst = skbPut(p, len);
     p.head.set(b.subarray(th + thlen, th + thlen + len), dst);
     // PSH (and the window/ack of the newest segment) carry over to the merged header.
@@ -77,11 +81,10 @@ function tcp4GroReceive(held: SkBuff[], skb: SkBuff): number {
     p.shinfo.gsoSize = mss;
     p.shinfo.gsoSegs = (p.shinfo.gsoSegs || 1) + 1;
     p.shinfo.gsoType = SKB_GSO_TCPV4;
-    p.cb.groCount = (p.cb.groCount || 1) + 1;
     p.ipSummed = CHECKSUM_UNNECESSARY;
     // A short segment or one of the closing flags ends the train.
     if (len < mss || (flags & (TCPHDR_URG | TCPHDR_PSH | TCPHDR_RST | TCPHDR_SYN | TCPHDR_FIN))) p.cb.groFlush = 1;
-    consumeSkb(skb);
+    // The caller frees `skb` (GRO_MERGED_FREE) and counts the merge.
     return i;
   }
   if (flags & (TCPHDR_URG | TCPHDR_PSH | TCPHDR_RST | TCPHDR_SYN | TCPHDR_FIN) || len === 0) return -2;
