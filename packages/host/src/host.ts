@@ -7,7 +7,11 @@ import { loopbackInit } from '@knet/loopback';
 import { arpInit } from '@knet/neighbour';
 import { inetInit, inetDevUp, inetAddProtocol, inetAddOffload, ipv4AfOps, ipv4ArpHooks, icmpSend } from '@knet/ipv4';
 import { udpInit, udpProt, udpProtocol } from '@knet/udp';
-import { sockRegister, inetFamilyOps, inetRegisterProtosw, inetStreamOps, inetDgramOps, Task } from '@knet/socket';
+import {
+  tcpInit, tcpProt, tcpProtocol, tcpv4Offload, tcpRegisterCongestionControl, tcpCaFindKey,
+} from '@knet/tcp';
+import { cubicOps } from '@knet/tcp-cubic';
+import { sockRegister, inetFamilyOps, inetRegisterProtosw, inetSetAfOps, inetStreamOps, inetDgramOps, Task } from '@knet/socket';
 import { IpApi } from './ip.js';
 import { TcApi } from './tc.js';
 import { SysctlApi } from './sysctl.js';
@@ -32,6 +36,7 @@ function registerGlobals(): void {
   if (globalsDone) return;
   globalsDone = true;
   qdiscRegisterAll();
+  if (tcpCaFindKey(cubicOps.name) === null) tcpRegisterCongestionControl(cubicOps);
 }
 
 /**
@@ -60,7 +65,15 @@ export class Host {
     inetInit(net, { neighTable: arpTbl });
     udpInit(net, ipv4AfOps, { icmpSend });
     inetAddProtocol(net, udpProtocol, IPPROTO_UDP);
+    tcpInit(net, ipv4AfOps);
+    inetAddProtocol(net, tcpProtocol, IPPROTO_TCP);
+    inetAddOffload(net, tcpv4Offload, IPPROTO_TCP);
     sockRegister(net, inetFamilyOps);
+    inetSetAfOps(net, ipv4AfOps);
+    inetRegisterProtosw(net, {
+      name: 'tcp', type: SOCK_STREAM, protocol: IPPROTO_TCP, prot: tcpProt, ops: inetStreamOps,
+      flags: INET_PROTOSW_PERMANENT | INET_PROTOSW_ICSK,
+    });
     inetRegisterProtosw(net, {
       name: 'udp', type: SOCK_DGRAM, protocol: IPPROTO_UDP, prot: udpProt, ops: inetDgramOps,
       flags: INET_PROTOSW_PERMANENT,

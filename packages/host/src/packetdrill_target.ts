@@ -21,8 +21,9 @@ export interface PacketdrillTargetConfig {
   sysctls: ReadonlyMap<string, string>;
 }
 
-/** tooling/packetdrill's Target, structurally. */
+/** tooling/packetdrill's Target, structurally, and the host behind it. */
 export interface PacketdrillTarget {
+  readonly host: Host;
   now(): number;
   advance(untilUsecs: number): void;
   sysctl(name: string, value: string): boolean;
@@ -108,6 +109,7 @@ export function createPacketdrillTarget(config: PacketdrillTargetConfig): Packet
   };
 
   return {
+    host,
     now: usecs,
     advance(untilUsecs) {
       sent = false;

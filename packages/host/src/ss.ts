@@ -1,12 +1,9 @@
 import type { Net } from '@knet/include';
+import { tcpDiagList, type TcpDiagRow } from '@knet/tcp';
 
-export interface SsRow {
-  state: string;
-  local: string;
-  remote: string;
-}
+export type SsRow = TcpDiagRow;
 
 /** `ss -tani`: TCP sockets with their TCP_INFO. */
-export function ssList(_net: Net): SsRow[] {
-  return [];
+export function ssList(net: Net): SsRow[] {
+  return tcpDiagList(net);
 }
