@@ -653,4 +653,3 @@ export function tcpGetsockopt(sk: TcpSock, level: number, optname: number): Sock
   }
 }
 
-export { MSG_DONTWAIT, MSG_TRUNC, EPOLLERR, EPOLLOUT, before, skWmemFreeSkb, inetCskClearXmitTimers };

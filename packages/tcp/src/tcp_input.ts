@@ -2191,4 +2191,3 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff): number {
   return 0;
 }
 
-export { TCP_LISTEN, FLAG_ACKED, TCPHDR_CWR, EPOLLIN, skbQueuePurge, skbOrphan, skStreamMemoryFree, tcpSendFin, tcpCheckProbeTimer, tcpSelectInitialWindow, ICSK_ACK_TIMER, ICSK_TIME_LOSS_PROBE, ICSK_TIME_REO_TIMEOUT, TCP_RTO_MIN, rcvLen, allocSkb, skbReserve, inetCskClearXmitTimers };

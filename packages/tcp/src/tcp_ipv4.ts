@@ -712,4 +712,3 @@ export function tcpInit(net: Net, afOps: InetConnectionSockAfOps): TcpNet {
   return tn;
 }
 
-export { tcpRegisterCongestionControl, after, before, tcpClockUs, tcpTimeStamp, tcpMtuToMss, TCP_TIME_WAIT, TCP_NEW_SYN_RECV, TCP_TW_SUCCESS, TCP_TW_RST, SOCK_DEAD, tcpWindow };

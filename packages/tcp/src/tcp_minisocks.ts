@@ -381,4 +381,3 @@ function tcpV4ReqskSendAck(lsk: TcpSock, skb: SkBuff, req: TcpRequestSock): void
   reqAckHook.fn(lsk, skb, req);
 }
 
-export { TCP_LISTEN, TCP_CLOSE, TCP_RTO_MAX, tcpSetState };

@@ -93,4 +93,3 @@ export function tcpRackUpdateReoWnd(sk: TcpSock, dsackSeen: boolean): void {
   }
 }
 
-export { tcpSkbPcount };

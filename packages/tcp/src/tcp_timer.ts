@@ -384,4 +384,3 @@ export function tcpTwTimer(tw: TcpTimewaitSock): void {
   inetTwskKill(tw);
 }
 
-export { TCP_CA_Open, TCP_ESTABLISHED };

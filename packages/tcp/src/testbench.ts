@@ -401,4 +401,3 @@ export function createTcpTestbench(opts: TcpTestbenchOpts = {}): TcpTestbench {
   return new TcpTestbench(opts);
 }
 
-export { EAGAIN, SOL_TCP, SOL_SOCKET, NETIF_F_TSO };
