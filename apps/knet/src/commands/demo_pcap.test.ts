@@ -24,22 +24,33 @@ describe('knet demo --pcap, read back by tshark', () => {
   const dir = mkdtempSync(join(tmpdir(), 'knet-pcap-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test.skipIf(skip)('every frame is there, well formed, with good IP and UDP checksums', async () => {
+  test.skipIf(skip)('every frame is there, well formed, with good checksums', async () => {
     expect(tsharkFound, 'tshark must be installed in CI').toBe(true);
     const file = join(dir, 'a.pcap');
-    const frames = 150;
     const io = bufferIo();
-    expect(await runCli(['demo', '--json', '--frames', String(frames), '--len', '600', '--pcap', file], io)).toBe(0);
-    const r = JSON.parse(io.out()) as { pcap: { frames: number } };
-    // Host a sends each frame and gets its reflection back: both directions are on the tap.
-    expect(r.pcap.frames).toBe(2 * frames);
+    expect(await runCli(['demo', '--json', '--frames', '150', '--len', '600', '--pings', '3', '--datagrams', '20', '--pcap', file], io)).toBe(0);
+    const r = JSON.parse(io.out()) as {
+      l2: { sent: number; echoed: number };
+      ping: { sent: number; received: number };
+      udp: { sent: number; echoed: number };
+      pcap: { frames: number };
+    };
 
-    const rows = tshark(file, '-T', 'fields', '-E', 'separator=,', '-e', 'frame.number', '-e', 'frame.len', '-e', 'ip.checksum.status',
-      '-e', 'udp.checksum.status', '-e', '_ws.malformed').trim().split('\n').map((l) => l.split(','));
-    expect(rows).toHaveLength(2 * frames);
-    for (const [num, len, ipStatus, udpStatus, malformed] of rows) {
-      // checksum.status: 0 bad, 1 good, 2 unverified.
-      expect({ num, len, ipStatus, udpStatus, malformed }).toEqual({ num, len: '600', ipStatus: '1', udpStatus: '1', malformed: '' });
+    const rows = tshark(file, '-T', 'fields', '-E', 'separator=,', '-e', 'frame.number', '-e', 'eth.type', '-e', 'ip.proto',
+      '-e', 'ip.checksum.status', '-e', 'udp.checksum.status', '-e', 'icmp.checksum.status', '-e', 'tcp.checksum.status',
+      '-e', '_ws.malformed').trim().split('\n').map((l) => l.split(','));
+    expect(rows).toHaveLength(r.pcap.frames);
+    const count = (pred: (row: string[]) => boolean) => rows.filter(pred).length;
+    // Host a's tap sees each of its frames go out and each answer come in.
+    expect(count((x) => x[1] === '0x88b5')).toBe(r.l2.sent + r.l2.echoed);
+    expect(count((x) => x[2] === '1')).toBe(r.ping.sent + r.ping.received);
+    expect(count((x) => x[2] === '17')).toBe(r.udp.sent + r.udp.echoed);
+    // a's ARP request for its gateway and the reply.
+    expect(count((x) => x[1] === '0x0806')).toBe(2);
+    for (const [num, , , ...rest] of rows) {
+      const malformed = rest.pop();
+      // checksum status: 0 bad, 1 good, 2 unverified; empty when the protocol is absent.
+      expect({ num, malformed, bad: rest.filter((st) => st === '0' || st === '2') }).toEqual({ num, malformed: '', bad: [] });
     }
 
     const expert = tshark(file, '-q', '-z', 'expert');

@@ -18,71 +18,99 @@ function subsequence(lines: readonly TraceLine[], host: string, steps: readonly 
   return at;
 }
 
-// The igb paths of seeds 000 and 003, in camelCase. Steps the seeds name but knet folds into
+// The paths of seeds 000, 001 and 003, in camelCase. Steps the seeds name but knet folds into
 // another function (napi_schedule_prep, ____napi_schedule, napi_skb_finish, deliver_skb) or
-// does not trace (igb_tx_queue_mapping, __raise_softirq_irqoff) are left out.
-const TX: Step[] = [
-  ['devQueueXmit', 'process'], ['netdevPickTx', 'process'], ['qdiscEnqueue', 'process'], ['__qdiscRun', 'process'],
-  ['qdiscRestart', 'process'], ['schDirectXmit', 'process'], ['devHardStartXmit', 'process'], ['igbXmitFrame', 'process'],
-  ['igbXmitFrameRing', 'process'], ['igbTxMap', 'process'],
-];
-const TX_DONE: Step[] = [
-  ['igbMsixRing', 'hardirq'], ['napiSchedule', 'hardirq'], ['netRxAction', 'softirq'], ['igbPoll', 'softirq'], ['igbCleanTxIrq', 'softirq'],
-];
-const RX: Step[] = [
-  ['igbMsixRing', 'hardirq'], ['napiSchedule', 'hardirq'], ['netRxAction', 'softirq'], ['igbPoll', 'softirq'],
-  ['igbCleanRxIrq', 'softirq'], ['igbFetchRxBuffer', 'softirq'], ['napiGroReceive', 'softirq'], ['netifReceiveSkb', 'softirq'],
-  ['getRpsCpu', 'softirq'], ['enqueueToBacklog', 'softirq'], ['netRxAction', 'softirq'], ['processBacklog', 'softirq'],
-  ['__netifReceiveSkbCore', 'softirq'],
-];
+// does not trace (igb_tx_queue_mapping, __raise_softirq_irqoff, sock_sendmsg, inet_sendmsg,
+// inet_recvmsg) are left out.
+const s = (ctx: TraceCtx, ...fns: string[]): Step[] => fns.map((fn) => [fn, ctx] as const);
+const DEV_XMIT = ['devQueueXmit', 'netdevPickTx', 'qdiscEnqueue', '__qdiscRun', 'qdiscRestart', 'schDirectXmit', 'devHardStartXmit',
+  'igbXmitFrame', 'igbXmitFrameRing', 'igbTxMap'];
+const IP_OUT = ['ipLocalOut', 'ipOutput', 'ipFinishOutput', 'ipFinishOutput2'];
+const IRQ_TO_POLL = [...s('hardirq', 'igbMsixRing', 'napiSchedule'), ...s('softirq', 'netRxAction', 'igbPoll')];
+const TX_DONE: Step[] = [...IRQ_TO_POLL, ['igbCleanTxIrq', 'softirq']];
+/** igb RX with RPS: the frame goes to another CPU's backlog, which hands it to the stack. */
+const RX_CORE = s('softirq', 'igbCleanRxIrq', 'igbFetchRxBuffer', 'napiGroReceive', 'netifReceiveSkb', 'getRpsCpu', 'enqueueToBacklog',
+  'netRxAction', 'processBacklog', '__netifReceiveSkbCore');
+const IP_IN = s('softirq', 'ipRcv', 'ipRcvFinish', 'ipRouteInputNoref', 'ipLocalDeliver', 'ipLocalDeliverFinish');
 // One frame cleans fewer than IGB_RX_BUFFER_WRITE (16) buffers, so the refill comes after the
 // loop, before the poll completes and re-enables its vector.
-const RX_DONE: Step[] = [
-  ['igbCleanRxIrq', 'softirq'], ['igbAllocRxBuffers', 'softirq'], ['napiCompleteDone', 'softirq'], ['igbRingIrqEnable', 'softirq'],
-];
+const RX_DONE = s('softirq', 'igbCleanRxIrq', 'igbAllocRxBuffers', 'napiCompleteDone', 'igbRingIrqEnable');
 
-async function traceJson(): Promise<TraceLine[]> {
+async function traceJson(proto: string): Promise<TraceLine[]> {
   const io = bufferIo();
-  expect(await runCli(['trace', '--json'], io)).toBe(0);
+  expect(await runCli(['trace', '--json', '--proto', proto], io)).toBe(0);
   expect(io.err()).toBe('');
   return JSON.parse(io.out()) as TraceLine[];
 }
 
-describe('knet trace --json: one frame over the igb pair, against the seeds', () => {
+/** The index of the RX chain's __netifReceiveSkbCore; checks the backlog ran where RPS sent it. */
+function rxOnRpsCpu(lines: readonly TraceLine[], at: number[]): void {
+  const [backlogRound, backlog, core] = at.slice(-3).map((i) => lines[i]!);
+  expect(backlog!.cpu).toBe(backlogRound!.cpu);
+  expect(core!.cpu).toBe(backlog!.cpu);
+}
+
+describe('knet trace --json, against the seeds', () => {
   it('prints { fn, cpu, ctx } in call order, with known contexts and CPUs', async () => {
-    const lines = await traceJson();
-    for (const l of lines) {
+    for (const l of await traceJson('udp')) {
       expect(['process', 'softirq', 'hardirq']).toContain(l.ctx);
       expect([0, 1]).toContain(l.cpu);
       expect(l.fn).toMatch(/^_*[a-z][A-Za-z0-9]*$/);
     }
   });
 
-  it('host a transmits in process context, then cleans its TX ring from the TX-done interrupt', async () => {
-    const lines = await traceJson();
-    const tx = subsequence(lines, 'a', TX);
+  it('udp: sendto on a down to igbTxMap in process context, TX completion in softirq', async () => {
+    const lines = await traceJson('udp');
+    const tx = subsequence(lines, 'a', s('process', 'udpSendmsg', 'udpSendSkb', ...IP_OUT, 'neighOutput', ...DEV_XMIT));
     subsequence(lines, 'a', TX_DONE, tx.at(-1)! + 1);
   });
 
-  it('host b receives from MSI-X through NAPI, RPS and the backlog to __netifReceiveSkbCore', async () => {
-    const lines = await traceJson();
-    const rx = subsequence(lines, 'b', RX);
-    // RX starts after a put the frame on its ring.
-    expect(rx[0]).toBeGreaterThan(subsequence(lines, 'a', TX).at(-1)!);
-    // The backlog runs on the CPU that RPS chose, and the stack on the backlog's CPU.
-    const [, , , , , , , , , , backlogRound, backlog, core] = rx.map((i) => lines[i]!);
-    expect(backlog!.cpu).toBe(backlogRound!.cpu);
-    expect(core!.cpu).toBe(backlog!.cpu);
-    subsequence(lines, 'b', RX_DONE, rx[4]);
+  it('udp: b from igbMsixRing through NAPI, RPS, ipRcv and udpRcv to recvfrom', async () => {
+    const lines = await traceJson('udp');
+    const sent = subsequence(lines, 'a', s('process', ...DEV_XMIT)).at(-1)!;
+    const rx = subsequence(lines, 'b', [...IRQ_TO_POLL, ...RX_CORE], sent + 1);
+    rxOnRpsCpu(lines, rx);
+    const up = subsequence(lines, 'b', [...IP_IN, ...s('softirq', 'udpRcv', 'udpQueueRcvSkb'), ['udpRecvmsg', 'process']], rx.at(-1)! + 1);
+    expect(up[0]).toBe(rx.at(-1)! + 1);
+    subsequence(lines, 'b', RX_DONE, rx[IRQ_TO_POLL.length]);
+  });
+
+  it('icmp: the echo request up to icmpRcv on b, the reply sent from softirq, back up to icmpRcv on a', async () => {
+    const lines = await traceJson('icmp');
+    const req = subsequence(lines, 'a', s('process', ...IP_OUT, ...DEV_XMIT));
+    const rx = subsequence(lines, 'b', [...IRQ_TO_POLL, ...RX_CORE, ...IP_IN, ['icmpRcv', 'softirq']], req.at(-1)! + 1);
+    const reply = subsequence(lines, 'b', s('softirq', ...IP_OUT, ...DEV_XMIT), rx.at(-1)! + 1);
+    const back = subsequence(lines, 'a', [...IRQ_TO_POLL, ...RX_CORE, ...IP_IN, ['icmpRcv', 'softirq']], reply.at(-1)! + 1);
+    rxOnRpsCpu(lines, back.slice(0, -IP_IN.length - 1));
+  });
+
+  it('frame: a raw frame through the driver and the core only', async () => {
+    const lines = await traceJson('frame');
+    const tx = subsequence(lines, 'a', s('process', ...DEV_XMIT));
+    subsequence(lines, 'a', TX_DONE, tx.at(-1)! + 1);
+    // A non-IP frame has no flow hash, so RPS leaves it on the CPU that polled it.
+    const rx = subsequence(lines, 'b', [
+      ...IRQ_TO_POLL, ...s('softirq', 'igbCleanRxIrq', 'igbFetchRxBuffer', 'napiGroReceive', 'netifReceiveSkb', 'getRpsCpu', '__netifReceiveSkbCore'),
+    ], tx.at(-1)! + 1);
+    expect(lines[rx.at(-1)!]!.cpu).toBe(lines[rx[0]!]!.cpu);
+    const fns = lines.map((l) => l.fn);
+    expect(fns).not.toContain('processBacklog');
+    expect(fns).not.toContain('ipRcv');
   });
 
   it('prints the chain for people, headed by host and context and indented by context', async () => {
     const io = bufferIo();
     expect(await runCli(['trace'], io)).toBe(0);
     const text = io.out();
-    expect(text).toContain('host a, process context:\n  devQueueXmit  [cpu0]');
+    expect(text).toContain('host a, process context:\n  udpSendmsg  [cpu0]');
     expect(text).toMatch(/host b, hardirq context:\n {6}igbMsixRing {2}\[cpu\d\]/);
-    expect(text).toMatch(/\n {4}__netifReceiveSkbCore {2}\[cpu\d\]/);
+    expect(text).toMatch(/\n {4}udpRcv {2}\[cpu\d\]/);
+  });
+
+  it('rejects an unknown --proto', async () => {
+    const io = bufferIo();
+    expect(await runCli(['trace', '--proto', 'sctp'], io)).toBe(2);
+    expect(io.err()).toMatch(/--proto must be one of/);
   });
 });
 

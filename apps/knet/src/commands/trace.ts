@@ -1,14 +1,16 @@
 // knet trace: one packet from host a to host b over the igb pair, printed as the chain of
 // functions it went through (Linux's names), with the CPU and context of each step.
-import { CTX_NAMES, NET_XMIT_SUCCESS } from '@knet/include';
+import { AF_INET, CTX_NAMES, IPPROTO_UDP, NET_XMIT_SUCCESS, SOCK_DGRAM, inetAton } from '@knet/include';
 import { devQueueXmit, traceOff, traceOn } from '@knet/netdevice';
 import { ArgError, intFlag, parseArgs } from '../args.js';
-import { makeIgbLab, runUntil } from '../core/igb_lab.js';
-import { addCounter, UDP_FRAME_OVERHEAD, udpFrameSkb } from '../core/udp_frames.js';
+import { addCounter, l2FrameSkb, L2_FRAME_MIN } from '../core/l2_frames.js';
+import { makePairLab, runUntil, type LabHost, type PairLab } from '../core/lab.js';
 import { createOutput } from '../ui/output.js';
 import type { Command } from './types.js';
 
 export type TraceCtx = 'process' | 'softirq' | 'hardirq';
+export type TraceProto = 'frame' | 'icmp' | 'udp';
+export const TRACE_PROTOS: readonly TraceProto[] = ['frame', 'icmp', 'udp'];
 
 export interface TraceLine {
   fn: string;
@@ -19,16 +21,57 @@ export interface TraceLine {
   info?: string;
 }
 
-/** Virtual time the frame may take; it needs microseconds at 1 Gbit/s. */
+/** Virtual time the packet may take; it needs microseconds at 1 Gbit/s. */
 const DELIVERY_MAX_MS = 50;
+const UDP_PORT = 9;
+
+/** Every descriptor a handed to its NIC has been cleaned: igbCleanTxIrq ran for the packet. */
+function txClean(h: LabHost): boolean {
+  return h.adapter.txRing.every((r) => r.nextToClean === r.nextToUse);
+}
+
+/** Sends the packet; returns the condition that says its journey is over. */
+type Journey = (lab: PairLab, len: number) => () => boolean;
+
+const JOURNEYS: Record<TraceProto, Journey> = {
+  // A raw frame: the driver and the core only.
+  frame(lab, len) {
+    const atB = addCounter(lab.b);
+    const rc = devQueueXmit(l2FrameSkb(lab.a, lab.b, len, 1));
+    if (rc !== NET_XMIT_SUCCESS) throw new Error(`devQueueXmit returned ${rc}`);
+    return () => atB.counter.frames === 1;
+  },
+  // One echo request and its reply: a → b → a.
+  icmp(lab, len) {
+    const p = lab.a.host.ping(lab.b.addr, { count: 1, size: Math.max(0, len - 42) });
+    return () => p.done();
+  },
+  // sendto on a, recvfrom on b.
+  udp(lab, len) {
+    const tb = lab.b.host.task();
+    const ta = lab.a.host.task();
+    const srv = tb.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    const cli = ta.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    if (tb.bind(srv, { family: AF_INET, addr: 0, port: UDP_PORT }) < 0) throw new Error('bind failed');
+    const buf = new Uint8Array(2048);
+    const n = ta.sendto(cli, new Uint8Array(Math.max(0, len - 42)), 0, { family: AF_INET, addr: inetAton(lab.b.addr), port: UDP_PORT });
+    if (n < 0) throw new Error(`sendto returned ${n}`);
+    // The reader polls in process context, as a non-blocking recvfrom loop does.
+    let got = false;
+    return () => (got ||= tb.recvfrom(srv, buf, 0).n >= 0);
+  },
+};
 
 /**
- * A UDP frame from a to b: a's transmit in process context, the wire, b's hard IRQ, NAPI poll
- * and RPS backlog, and a's TX-completion interrupt. RPS is on, as in the seeds.
+ * One packet from a to b (and, for icmp, back): the sender's transmit, the wire, the
+ * receiver's hard IRQ, NAPI poll and RPS backlog, up to the socket, and the sender's
+ * TX-completion interrupt. ARP is resolved before tracing starts; RPS is on, as in the seeds.
  */
-export async function traceOneFrame(len: number): Promise<TraceLine[]> {
-  const lab = makeIgbLab({ rps: true });
-  const atB = addCounter(lab.b);
+export async function tracePacket(proto: TraceProto, len: number): Promise<TraceLine[]> {
+  const lab = makePairLab({ rps: true });
+  // Resolve ARP both ways first, so the trace is the packet's own path.
+  const warm = lab.a.host.ping(lab.b.addr, { count: 1 });
+  if (!runUntil(lab.clock, () => warm.done() && warm.received === 1, DELIVERY_MAX_MS)) throw new Error('ARP warm-up ping failed');
   const lines: TraceLine[] = [];
   // One sink per host so each line says which kernel it ran in; one array keeps call order.
   for (const h of lab.hosts) {
@@ -41,10 +84,9 @@ export async function traceOneFrame(len: number): Promise<TraceLine[]> {
     });
   }
   try {
-    const rc = devQueueXmit(udpFrameSkb(lab.a, lab.b, len, 40000, 1));
-    if (rc !== NET_XMIT_SUCCESS) throw new Error(`devQueueXmit returned ${rc}`);
-    if (!runUntil(lab.clock, () => atB.frames === 1, DELIVERY_MAX_MS, 0.01)) throw new Error('the frame never arrived');
-    // The rest of the softirq round that delivered it has run; so has a's TX completion.
+    const arrived = JOURNEYS[proto](lab, len);
+    const done = () => arrived() && txClean(lab.a) && txClean(lab.b);
+    if (!runUntil(lab.clock, done, DELIVERY_MAX_MS, 0.01)) throw new Error(`the ${proto} packet never arrived`);
   } finally {
     for (const h of lab.hosts) traceOff(h.net);
   }
@@ -71,16 +113,20 @@ export function formatTrace(lines: readonly TraceLine[]): string {
 
 export const trace: Command = {
   name: 'trace',
-  summary: "trace one packet over the igb pair, function by function (Linux's names)",
-  usage: `usage: knet trace [--len BYTES] [--json]
+  summary: "trace one packet between two igb hosts, function by function (Linux's names)",
+  usage: `usage: knet trace [--proto udp|icmp|frame] [--len BYTES] [--json]
+  --proto P    udp (sendto on a, recvfrom on b; default), icmp (ping a → b → a) or frame (a raw
+               Ethernet frame through the driver and core only)
   --len BYTES  frame length (default 98)
   --json       print a JSON array of { fn, cpu, ctx, host } in call order`,
   async run(argv, io) {
-    const args = parseArgs(argv, { boolean: ['json'], string: ['len'] });
+    const args = parseArgs(argv, { boolean: ['json'], string: ['len', 'proto'] });
     const len = intFlag(args, 'len', 98);
-    if (len < UDP_FRAME_OVERHEAD || len > 1514) throw new ArgError(`--len must be ${UDP_FRAME_OVERHEAD}..1514`);
+    if (len < L2_FRAME_MIN + 38 || len > 1514) throw new ArgError(`--len must be ${L2_FRAME_MIN + 38}..1514`);
+    const proto = (args.flags.proto ?? 'udp') as TraceProto;
+    if (!TRACE_PROTOS.includes(proto)) throw new ArgError(`--proto must be one of ${TRACE_PROTOS.join(', ')}`);
     const out = createOutput(io, args.flags.json === true);
-    const lines = await traceOneFrame(len);
+    const lines = await tracePacket(proto, len);
     if (out.json) out.result(lines.map((l) => ({ fn: l.fn, cpu: l.cpu, ctx: l.ctx, host: l.host })));
     else out.say(formatTrace(lines));
     return lines.length > 0 ? 0 : 1;
