@@ -1,7 +1,8 @@
 import type { Scenario } from '../types.js';
 import { igbFrames } from './igb_frames.js';
 import { igbFramesTso } from './igb_frames_tso.js';
+import { udpDatagrams } from './udp_datagrams.js';
 import { vethFrames } from './veth_frames.js';
 
 /** Every knet scenario, in run order. */
-export const SCENARIOS: readonly Scenario[] = [vethFrames, igbFrames, igbFramesTso];
+export const SCENARIOS: readonly Scenario[] = [vethFrames, igbFrames, igbFramesTso, udpDatagrams];
