@@ -4,8 +4,10 @@
 // the IP packet is handed to the runner; what the script sends arrives as a frame through
 // netifRx and ipRcv, like any received traffic.
 import type { NetDevice, NetDeviceOps, SkBuff } from '@knet/include';
-import { ETH_ALEN, ETH_HLEN, ETH_P_IP, NETDEV_TX_OK, SOL_TCP, TCP_INFO, inetNtoa } from '@knet/include';
-import { consumeSkb, netdevAllocSkb, skbCopyBits, skbPutData } from '@knet/skbuff';
+import {
+  CHECKSUM_PARTIAL, ETH_ALEN, ETH_HLEN, ETH_P_IP, NETDEV_TX_OK, NETIF_F_HW_CSUM, NETIF_F_SG, NETIF_F_TSO, SOL_TCP, TCP_INFO, inetNtoa,
+} from '@knet/include';
+import { consumeSkb, netdevAllocSkb, skbChecksumHelp, skbCopyBits, skbPutData } from '@knet/skbuff';
 import { allocEtherdev, ethTypeTrans, netifRx, registerNetdev } from '@knet/netdevice';
 import { createVirtualClock } from '@knet/softirq';
 import { Host } from './host.js';
@@ -62,9 +64,10 @@ export function createPacketdrillTarget(config: PacketdrillTargetConfig): Packet
   const ops: NetDeviceOps = {
     name: 'packetdrill-tun',
     ndoStartXmit(skb: SkBuff, dev: NetDevice): number {
-      dev.stats.txPackets++;
-      dev.stats.txBytes += skb.len;
       const frame = new Uint8Array(skb.len);
+      // Like a NIC: fill in a pending checksum. A TSO packet stays whole, as packetdrill
+      // sees it on its tun0.
+      if (skb.ipSummed === CHECKSUM_PARTIAL && skb.shinfo.gsoSize === 0) skbChecksumHelp(skb);
       skbCopyBits(skb, 0, frame, 0, skb.len);
       consumeSkb(skb);
       // Only IPv4 goes on the scripted wire; the peer's address is resolved statically.
@@ -77,6 +80,9 @@ export function createPacketdrillTarget(config: PacketdrillTargetConfig): Packet
   };
   const dev = allocEtherdev(host.net, 'tun0');
   dev.netdevOps = ops;
+  // packetdrill's tun0 takes TSO packets whole (scripts write them as one large segment).
+  dev.features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO;
+  dev.hwFeatures = dev.features;
   dev.maxMtu = 65535;
   dev.devAddr.set(LOCAL_MAC);
   if (registerNetdev(dev) < 0) throw new Error('tun0: register failed');
@@ -114,10 +120,21 @@ export function createPacketdrillTarget(config: PacketdrillTargetConfig): Packet
     advance(untilUsecs) {
       sent = false;
       const until = untilUsecs / 1000;
-      for (;;) {
-        const n = clock.run(until, 1);
-        // A blocking call may have finished in that event: the runner looks after each one.
-        if (n === 0 || sent || calls.outstanding > 0) return;
+      if (until <= clock.now()) return;
+      // run(until, 1) jumps to `until` once nothing is left before it; a marker event there
+      // keeps the clock on the event just run when we stop early.
+      let reached = false;
+      const marker = clock.schedule(until - clock.now(), () => {
+        reached = true;
+      });
+      try {
+        for (;;) {
+          const n = clock.run(until, 1);
+          // A blocking call may have finished in that event: the runner looks after each one.
+          if (n === 0 || reached || sent || calls.outstanding > 0) return;
+        }
+      } finally {
+        if (!reached) clock.cancel(marker);
       }
     },
     sysctl: setSysctl,
