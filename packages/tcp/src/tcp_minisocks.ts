@@ -255,7 +255,8 @@ export function tcpCreateOpenreqChild(lsk: TcpSock, req: TcpRequestSock, skb: Sk
   if (sk.skFlags & SOCK_KEEPOPEN) inetCskResetKeepaliveTimer(sk, keepaliveTimeWhen(sk));
   // The first RTT sample comes from the SYN-ACK, unless it was retransmitted (Karn).
   if (!req.numRetrans && req.sntSynack) tcpSynackRttMeas(sk, tcpClockUs(sk) - req.sntSynack);
-  void tn;
+  // RFC 1213 tcpPassiveOpens: counted when the child is born, as tcp_create_openreq_child does.
+  tn.mib.PassiveOpens++;
   return sk;
 }
 

@@ -3,7 +3,7 @@
 import type { NetOffload, SkBuff } from '@knet/include';
 import {
   TCPHDR_CWR, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCPHDR_URG, CHECKSUM_UNNECESSARY, CHECKSUM_PARTIAL,
-  CHECKSUM_COMPLETE, CHECKSUM_NONE, IPPROTO_TCP, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM, SKB_GSO_TCPV4,
+  CHECKSUM_COMPLETE, CHECKSUM_NONE, IPPROTO_TCP, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM, SKB_GSO_TCPV4, MAX_TCP_HEADER,
 } from '@knet/include';
 import { allocSkb, skbReserve, skbPut, pskbExpandHead, skbTailroom, consumeSkb, csumPartial, csumTcpudpMagic, skbCopyBits, ipFastCsum } from '@knet/skbuff';
 import { tcpHdrLen, tcpFlags, tcpSeq, tcpSetSeq, tcpSetFlags, tcpSetCheck, TCP_CSUM_OFFSET } from './tcp_hdr.js';
@@ -126,18 +126,28 @@ function tcp4GsoSegment(skb: SkBuff, features: number): SkBuff | null {
   let id = u16(b, iph + 4);
   const flags0 = tcpFlags(b, th);
   let seq = tcpSeq(b, th);
-  const headroom = iph - (skb.head === b ? 0 : 0);
+  // skb_segment copies the link-layer header too: each segment leaves with the frame's
+  // mac header in front of its IP header (the caller pushes data back to it).
+  const mac = skb.macHeader >= 0 && skb.macHeader <= iph ? skb.macHeader : iph;
+  const macLen = iph - mac;
+  const headroom = Math.min(mac, MAX_TCP_HEADER);
   let first: SkBuff | null = null, last: SkBuff | null = null;
   for (let off = 0; off < total; off += mss) {
     const len = Math.min(mss, total - off);
-    const seg = allocSkb(headroom + hdrs + len);
-    skbReserve(seg, headroom);
+    const seg = allocSkb(headroom + macLen + hdrs + len);
+    skbReserve(seg, headroom + macLen);
     const start = skbPut(seg, hdrs + len);
+    if (macLen > 0) seg.head.set(b.subarray(mac, iph), start - macLen);
     seg.head.set(b.subarray(iph, iph + hdrs), start);
     skbCopyBits(skb, th + thlen - skb.data + off, seg.head, start + hdrs, len);
     seg.networkHeader = start;
     seg.transportHeader = start + ihl;
-    seg.macHeader = -1;
+    seg.macHeader = macLen > 0 ? start - macLen : -1;
+    seg.macLen = macLen;
+    // __copy_skb_header: the segments stay on the TX queue netdev_pick_tx chose, or a
+    // later single-segment skb of the flow could overtake them on another ring.
+    seg.queueMapping = skb.queueMapping;
+    seg.hash = skb.hash;
     seg.protocol = skb.protocol;
     seg.priority = skb.priority;
     seg.mark = skb.mark;

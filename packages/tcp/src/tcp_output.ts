@@ -6,7 +6,7 @@ import {
   TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCP_CLOSE, TCP_SYN_SENT, TCP_LISTEN,
   CHECKSUM_PARTIAL, CHECKSUM_NONE, IPPROTO_TCP, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM, NETIF_F_TSO, NETIF_F_GSO,
   SKB_GSO_TCPV4, MAX_TCP_HEADER, CA_EVENT_TX_START, CA_EVENT_CWND_RESTART, TCP_CA_Open, SKB_DROP_REASON,
-  SOCK_DEAD, EPOLLOUT,
+  SOCK_DEAD, EPOLLOUT, EBUSY,
 } from '@knet/include';
 import {
   allocSkb, skbReserve, skbPush, skbPut, skbClone, skbCloned, pskbCopy, skbTrim, skbCopyBits, skbQueueTail,
@@ -762,7 +762,18 @@ export function tcpRetransmitSkb(sk: TcpSock, skb: SkBuff, segs: number): number
   const tn = tcpNet(sk.skNet);
   if (before(skb.cb.seq, sk.sndUna)) {
     if (before(skb.cb.endSeq, sk.sndUna) || skb.cb.endSeq === sk.sndUna) return -22;
+    const oldPc = tcpSkbPcount(skb);
     tcpTrimHead(sk, skb, (sk.sndUna - skb.cb.seq) >>> 0);
+    // The trimmed bytes are delivered: they leave the in-flight count here.
+    const diff = oldPc - tcpSkbPcount(skb);
+    if (diff > 0) tcpAdjustPcount(sk, skb, diff);
+  }
+  // skb_still_in_host_queue: the last transmission still sits in a qdisc, driver ring or
+  // neighbour queue (its clone is alive and still charged to us). Sending again would put a
+  // duplicate on the wire, e.g. a second SYN when both leave once ARP resolves.
+  if (skbCloned(skb) && sk.skWmemAlloc > 0) {
+    tn.ext.TCPSpuriousRtxHostQueues++;
+    return -EBUSY;
   }
   const curMss = tcpCurrentMss(sk);
   // Window check: RFC 9293 says not to retransmit beyond the peer window (except the first).
@@ -790,17 +801,15 @@ export function tcpRetransmitSkb(sk: TcpSock, skb: SkBuff, segs: number): number
   return 0;
 }
 
-/** tcp_trim_head: drop acknowledged bytes from the front of a partially acked skb. */
+/**
+ * tcp_trim_head: drop acknowledged bytes from the front of a partially acked skb. As in Linux
+ * the in-flight counters are the caller's: tcp_clean_rtx_queue takes the pcount difference
+ * off packets_out itself.
+ */
 export function tcpTrimHead(sk: TcpSock, skb: SkBuff, len: number): void {
-  const oldPc = tcpSkbPcount(skb);
   skbPull(skb, len);
   skb.cb.seq = (skb.cb.seq + len) >>> 0;
-  if (oldPc > 1) {
-    const mss = tcpSkbMss(skb) || sk.mssCache;
-    tcpSetSkbTsoSegs(skb, mss);
-    const diff = oldPc - tcpSkbPcount(skb);
-    if (diff > 0) tcpAdjustPcount(sk, skb, diff);
-  }
+  if (tcpSkbPcount(skb) > 1) tcpSetSkbTsoSegs(skb, tcpSkbMss(skb) || sk.mssCache);
 }
 
 /**
