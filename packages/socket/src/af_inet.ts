@@ -252,7 +252,8 @@ export function inetStreamConnect(sock: Socket, addr: SockaddrIn | null, _flags:
       if (addr.family !== AF_INET) return -EAFNOSUPPORT;
       if (sk.skProt.connect === undefined) return -EINVAL;
       err = sk.skProt.connect(sk, addr);
-      if (err < 0) return err;
+      // A protocol that never sleeps may say "started" as 0 or as -EINPROGRESS.
+      if (err < 0 && err !== -EINPROGRESS) return err;
       sock.state = SS_CONNECTING;
       err = -EINPROGRESS;
       break;

@@ -6,11 +6,13 @@
 // socket's wait queue on the host's clock, honouring O_NONBLOCK and MSG_DONTWAIT (no sleep),
 // SO_RCVTIMEO/SO_SNDTIMEO (-EAGAIN on expiry; connect: -EINPROGRESS) and an AbortSignal
 // (the call resolves to -EINTR, as a signal interrupting the sleep would).
-import type { Msghdr, Net, SockaddrIn, Socket, SockoptVal, WaitQueueHead } from '@knet/include';
+import type { Msghdr, Net, SockaddrIn, Sock, Socket, SockoptVal, WaitQueueHead } from '@knet/include';
 import {
   EAGAIN, EBADF, EINPROGRESS, EALREADY, EINVAL, EMFILE, ENOTSOCK, EPOLLIN, EPOLLOUT, FIONBIO, F_GETFL,
   F_SETFL, MSG_DONTWAIT, MSG_WAITALL, O_NONBLOCK, POLLERR, POLLHUP, POLLNVAL, SOCK_CLOEXEC, SOCK_NONBLOCK,
   SOCK_STREAM, SOCK_TYPE_MASK, SS_CONNECTING, POLLIN, POLLOUT, POLLPRI, POLLRDHUP, EPOLLPRI, EPOLLRDHUP,
+  SHUT_RDWR, SIOCINQ, SOCK_LINGER, TCP_CLOSE_WAIT, TCP_CLOSING, TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_LAST_ACK,
+  TCP_SYN_RECV,
 } from '@knet/include';
 import { type EpollEvent, EventPoll, type PollFile } from './eventpoll.js';
 import { type PollFd, doPollfd } from './poll.js';
@@ -226,19 +228,56 @@ export class Task {
     return this.recv(fd, buf, 0);
   }
 
-  /** close(2): drop the fd; the socket is released and anyone sleeping on it wakes to -EBADF. */
+  /**
+   * close(2): drop the fd; the socket is released and anyone sleeping on it wakes to -EBADF.
+   * This form never sleeps, so SO_LINGER with a non-zero time does not hold it up (the close
+   * goes on in the background); closeAsync lingers.
+   */
   close(fd: number): number {
-    const f = this.file(fd);
+    const f = this.fdDetach(fd);
     if (f === null) return -EBADF;
+    if (f.sock !== null) sockRelease(f.sock);
+    return 0;
+  }
+
+  /**
+   * close(2) that lingers as Linux's does (tcp_close → sk_stream_wait_close): with SO_LINGER on
+   * and a non-zero time, a stream socket sends its FIN and sleeps until the peer has
+   * acknowledged everything (FIN_WAIT1, CLOSING and LAST_ACK are over) or the time passes, then
+   * lets go; either way it resolves to 0, and what is left goes on in the background. A linger
+   * time of 0 aborts with RST, and unread data means RST anyway, as close() does.
+   */
+  closeAsync(fd: number, opts: Pick<WaitOptions, 'signal'> = {}): Promise<number> {
+    const f = this.fdDetach(fd);
+    if (f === null) return Promise.resolve(-EBADF);
+    const sock = f.sock;
+    const sk = sock?.sk ?? null;
+    if (sock === null || sk === null || !lingers(sock, sk)) {
+      if (sock !== null) sockRelease(sock);
+      return Promise.resolve(0);
+    }
+    // tcp_close sets SHUTDOWN_MASK and sends the FIN before it waits.
+    sock.ops.shutdown(sock, SHUT_RDWR);
+    const attempt = () => (((1 << sk.skState) & STREAM_CLOSING) !== 0 ? WOULD_BLOCK : 0);
+    const timeout = sk.skLingertime >= INT_MAX ? 0 : sk.skLingertime;
+    return waitEvent(this.net, [sock.wq], POLLOUT | POLLHUP, timeout, opts.signal, attempt, 0, 0).then(() => {
+      sockRelease(sock);
+      return 0;
+    });
+  }
+
+  /** Take `fd` out of the table (and out of every epoll set); the file, or null if none. */
+  private fdDetach(fd: number): File | null {
+    const f = this.file(fd);
+    if (f === null) return null;
     this.files[fd] = undefined;
     for (const ep of this.epolls) ep.release(f);
-    if (f.sock !== null) sockRelease(f.sock);
     if (f.ep !== null) {
       this.epolls.delete(f.ep);
       f.ep.clear();
       for (const w of [...f.ep.wq.waiters]) w(POLLNVAL | POLLHUP);
     }
-    return 0;
+    return f;
   }
 
   /** fcntl(2): F_GETFL/F_SETFL (O_NONBLOCK), F_GETFD/F_SETFD (FD_CLOEXEC). */
@@ -487,6 +526,20 @@ function iovAdvance(iov: Uint8Array[], off: number): Uint8Array[] {
     off = 0;
   }
   return out;
+}
+
+const INT_MAX = 0x7fffffff;
+/** sk_stream_closing: our FIN is out and not yet acknowledged. */
+const STREAM_CLOSING = (1 << TCP_FIN_WAIT1) | (1 << TCP_CLOSING) | (1 << TCP_LAST_ACK);
+/** States whose close sends a FIN (tcp_close_state), and so may linger. */
+const FIN_ON_CLOSE = (1 << TCP_ESTABLISHED) | (1 << TCP_SYN_RECV) | (1 << TCP_CLOSE_WAIT);
+
+/** Would tcp_close wait here: SO_LINGER with a time, a FIN to send, and nothing unread (else RST). */
+function lingers(sock: KSocket, sk: Sock): boolean {
+  if (sock.type !== SOCK_STREAM || (sk.skFlags & SOCK_LINGER) === 0 || sk.skLingertime === 0) return false;
+  if (((1 << sk.skState) & FIN_ON_CLOSE) === 0) return false;
+  const inq = sock.ops.ioctl !== undefined ? sock.ops.ioctl(sock, SIOCINQ) : 0;
+  return inq <= 0;
 }
 
 /** createTask: a process with an empty fd table in `net`. */
