@@ -145,20 +145,14 @@ function sockReleaseSk(sock: Socket, sk: Sock): void {
 export const inetFamilyOps: NetProtoFamily = Object.freeze({ name: 'inet', family: AF_INET, create: inetCreate });
 
 /**
- * inet_release: hand the sock to the protocol's close. A stream socket with SO_LINGER on and
- * a zero linger time is aborted (tcp_close's disconnect: RST, data discarded).
+ * inet_release: hand the sock to the protocol's close with the linger time. SO_LINGER with a
+ * zero time is the protocol's to honour (tcp_close aborts with RST); a non-zero one has
+ * already been waited for by the fd layer (Task.closeAsync), since protocols never sleep.
  */
 export function inetRelease(sock: Socket): number {
   const sk = sock.sk;
   if (sk === null) return 0;
-  let timeout = 0;
-  if ((sk.skFlags & SOCK_LINGER) !== 0) {
-    timeout = sk.skLingertime;
-    if (timeout === 0 && sock.type === SOCK_STREAM && sk.skProt.disconnect !== undefined &&
-      sk.skState !== TCP_CLOSE && sk.skState !== TCP_LISTEN) {
-      sk.skProt.disconnect(sk, 0);
-    }
-  }
+  const timeout = (sk.skFlags & SOCK_LINGER) !== 0 ? sk.skLingertime : 0;
   sock.sk = null;
   sk.skProt.close(sk, timeout);
   return 0;

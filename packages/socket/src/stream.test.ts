@@ -7,7 +7,7 @@ import {
   EPOLLET, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLL_CTL_ADD, ETIMEDOUT, F_GETFL, IPPROTO_TCP, MSG_WAITALL,
   NF_ACCEPT, NF_DROP, NF_INET_LOCAL_IN, O_NONBLOCK, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, SHUT_WR,
   SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET, SOL_TCP, SO_ERROR, SO_LINGER, SO_RCVTIMEO, SO_SNDBUF, SO_SNDTIMEO,
-  TCP_SYNCNT, TCP_CLOSE, TCP_ESTABLISHED, TCP_TIME_WAIT,
+  TCP_SYNCNT, TCP_CLOSE, TCP_FIN_WAIT2, TCP_TIME_WAIT,
 } from '@knet/include';
 import type { SkBuff } from '@knet/include';
 import { nfRegisterNetHook, nfUnregisterNetHook, type NfHookOps } from '@knet/ipv4';
@@ -186,3 +186,208 @@ describe('connect and accept', () => {
     expect(await settle(clock, pa)).toBe(-EINTR);
   });
 });
+
+describe('data, readiness and backpressure', () => {
+  test('POLLIN when data arrives (poll and edge-triggered epoll); MSG_WAITALL gathers a whole buffer', async () => {
+    const { clock, a, b, c, s } = await connectedPair(5010);
+    expect(pollOne(b.task, s, POLLIN | POLLOUT)).toBe(POLLOUT);
+    const ep = b.task.epollCreate1();
+    expect(b.task.epollCtl(ep, EPOLL_CTL_ADD, s, { events: EPOLLIN | EPOLLET, data: 's' })).toBe(0);
+    const waiting = b.task.epollWaitAsync(ep, 4, -1);
+    expect(a.task.send(c, bytes('abc'))).toBe(3);
+    expect(await settle(clock, waiting)).toEqual([{ events: EPOLLIN, data: 's' }]);
+    expect(pollOne(b.task, s, POLLIN)).toBe(POLLIN);
+    // Edge-triggered: nothing new, nothing reported, though the data is still there.
+    expect(b.task.epollWait(ep, 4)).toEqual([]);
+    const buf = new Uint8Array(10);
+    const all = b.task.recvAsync(s, buf, MSG_WAITALL);
+    clock.schedule(20, () => a.task.send(c, bytes('defg')));
+    clock.schedule(40, () => a.task.send(c, bytes('hijkl')));
+    expect(await settle(clock, all)).toBe(10);
+    expect(text(buf, 10)).toBe('abcdefghij');
+    expect(b.task.recv(s, buf)).toBe(2);
+    expect(text(buf, 2)).toBe('kl');
+    expect(b.task.recv(s, buf)).toBe(-EAGAIN);
+  });
+
+  test('a full send buffer: EAGAIN and no POLLOUT; the reader drains it, EPOLLOUT and a blocking send finish', async () => {
+    const { clock, a, b, c, s } = await connectedPair(5011);
+    expect(a.task.setsockopt(c, SOL_SOCKET, SO_SNDBUF, 16384)).toBe(0);
+    const chunk = new Uint8Array(65536).fill(7);
+    let queued = 0;
+    // The peer does not read: its window closes, then our send buffer stays full.
+    let stuck = 0;
+    for (let i = 0; i < 500 && stuck < 2; i++) {
+      const n = a.task.send(c, chunk, MSG_DONTWAIT_FLAG);
+      if (n === -EAGAIN) {
+        stuck++;
+        await runFor(clock, 50);
+        continue;
+      }
+      expect(n).toBeGreaterThan(0);
+      queued += n;
+      stuck = 0;
+    }
+    expect(stuck).toBe(2);
+    expect(a.task.send(c, chunk, MSG_DONTWAIT_FLAG)).toBe(-EAGAIN);
+    expect(pollOne(a.task, c, POLLOUT)).toBe(0);
+    const ep = a.task.epollCreate1();
+    a.task.epollCtl(ep, EPOLL_CTL_ADD, c, { events: EPOLLOUT, data: 'c' });
+    expect(a.task.epollWait(ep, 1)).toEqual([]);
+    const payload = new Uint8Array(300_000);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 31) & 0xff;
+    const writable = a.task.epollWaitAsync(ep, 1, -1);
+    const sending = a.task.sendAsync(c, payload);
+    // Read everything the peer gets, in order, until the payload's tail has arrived.
+    const want = queued + payload.length;
+    const rx = new Uint8Array(want);
+    let got = 0;
+    const reader = (async () => {
+      const buf = new Uint8Array(32768);
+      while (got < want) {
+        const n = await b.task.recvAsync(s, buf);
+        if (n <= 0) throw new Error(`recv ${n}`);
+        rx.set(buf.subarray(0, n), got);
+        got += n;
+      }
+    })();
+    expect(await settle(clock, writable)).toEqual([{ events: EPOLLOUT, data: 'c' }]);
+    expect(await settle(clock, sending)).toBe(payload.length);
+    await settle(clock, reader);
+    expect(rx.subarray(0, queued).every((v) => v === 7)).toBe(true);
+    expect(rx.subarray(queued)).toEqual(payload);
+  });
+
+  test('SO_RCVTIMEO ends a stream read with EAGAIN; SO_SNDTIMEO returns the part that was sent', async () => {
+    const { clock, a, c } = await connectedPair(5012);
+    a.task.setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, { tv_sec: 0, tv_usec: 300_000 });
+    const t0 = clock.now();
+    expect(await settle(clock, a.task.recvAsync(c, new Uint8Array(8)))).toBe(-EAGAIN);
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(300);
+    a.task.setsockopt(c, SOL_SOCKET, SO_SNDBUF, 8192);
+    a.task.setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, { tv_sec: 1, tv_usec: 0 });
+    // Nobody reads at the other end: the send stops short when the time is up.
+    const big = new Uint8Array(8 << 20);
+    const n = await settle(clock, a.task.sendAsync(c, big));
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThan(big.length);
+  });
+});
+
+describe('half-close, reset and close', () => {
+  test('shutdown(SHUT_WR): the peer sees POLLRDHUP and EOF and can still answer; then both are done', async () => {
+    const { clock, a, b, c, s } = await connectedPair(5020);
+    expect(a.task.send(c, bytes('request'))).toBe(7);
+    expect(a.task.shutdown(c, SHUT_WR)).toBe(0);
+    expect(a.task.send(c, bytes('x'))).toBe(-EPIPE);
+    const p = [{ fd: s, events: POLLIN | POLLRDHUP, revents: 0 }];
+    await runFor(clock, 20);
+    expect(b.task.poll(p)).toBe(1);
+    expect(p[0]!.revents & (POLLIN | POLLRDHUP)).toBe(POLLIN | POLLRDHUP);
+    const buf = new Uint8Array(64);
+    expect(b.task.recv(s, buf)).toBe(7);
+    expect(b.task.recv(s, buf)).toBe(0);
+    expect(await b.task.recvAsync(s, buf)).toBe(0);
+    // The other direction still works.
+    expect(await settle(clock, b.task.sendAsync(s, bytes('response')))).toBe(8);
+    expect(await settle(clock, a.task.recvAsync(c, buf))).toBe(8);
+    expect(text(buf, 8)).toBe('response');
+    expect(pollOne(a.task, c, POLLIN | POLLOUT) & POLLHUP).toBe(0);
+    b.task.shutdown(s, SHUT_WR);
+    await runFor(clock, 20);
+    expect(a.task.recv(c, buf)).toBe(0);
+    expect(pollOne(a.task, c, POLLIN) & POLLHUP).toBe(POLLHUP);
+    expect(a.task.close(c)).toBe(0);
+    expect(b.task.close(s)).toBe(0);
+  });
+
+  test('close with unread data resets the peer: ECONNRESET on its read, POLLERR|POLLHUP, then EPIPE on send', async () => {
+    const { clock, a, b, c, s } = await connectedPair(5021);
+    expect(a.task.send(c, bytes('never read'))).toBe(10);
+    await runFor(clock, 20);
+    const reader = a.task.recvAsync(c, new Uint8Array(8));
+    expect(b.task.close(s)).toBe(0);
+    expect(await settle(clock, reader)).toBe(-ECONNRESET);
+    expect(pollOne(a.task, c, POLLIN | POLLOUT) & (POLLERR | POLLHUP)).toBe(POLLHUP);
+    expect(a.task.send(c, bytes('x'))).toBe(-EPIPE);
+    expect(a.net.mibs.get('Tcp')!['EstabResets']).toBe(1);
+  });
+
+  test('a send to a reset peer reports ECONNRESET through SO_ERROR and the next call', async () => {
+    const { clock, a, b, c, s } = await connectedPair(5022);
+    b.task.setsockopt(s, SOL_SOCKET, SO_LINGER, { l_onoff: 1, l_linger: 0 });
+    expect(b.task.close(s)).toBe(0);
+    await runFor(clock, 20);
+    const p = [{ fd: c, events: POLLIN, revents: 0 }];
+    expect(a.task.poll(p)).toBe(1);
+    expect(p[0]!.revents & (POLLERR | POLLHUP)).toBe(POLLERR | POLLHUP);
+    expect(a.task.getsockopt(c, SOL_SOCKET, SO_ERROR)).toBe(ECONNRESET);
+    expect(a.task.send(c, bytes('x'))).toBe(-EPIPE);
+  });
+
+  test('SO_LINGER {1, 0}: close sends RST at once, nothing lingers in TIME_WAIT', async () => {
+    const { clock, a, b, c, s } = await connectedPair(5023);
+    expect(a.task.setsockopt(c, SOL_SOCKET, SO_LINGER, { l_onoff: 1, l_linger: 0 })).toBe(0);
+    const reader = b.task.recvAsync(s, new Uint8Array(8));
+    expect(await a.task.closeAsync(c)).toBe(0);
+    expect(await settle(clock, reader)).toBe(-ECONNRESET);
+    expect(tcpNet(a.net).allSocks.size).toBe(0);
+    expect(a.net.mibs.get('TcpExt')!['TCPAbortOnData']).toBe(1);
+  });
+
+  test('SO_LINGER {1, n}: closeAsync waits until the peer has acknowledged everything', async () => {
+    const { clock, a, b, c, s } = await connectedPair(5024);
+    a.task.setsockopt(c, SOL_SOCKET, SO_LINGER, { l_onoff: 1, l_linger: 10 });
+    const data = new Uint8Array(1 << 20).fill(3);
+    // Queue a megabyte the peer reads slowly; close must wait for all of it.
+    let queued = 0;
+    let got = 0;
+    for (let i = 0; i < 100 && queued < data.length; i++) {
+      const n = a.task.send(c, data.subarray(queued), MSG_DONTWAIT_FLAG);
+      if (n > 0) queued += n;
+      else await runFor(clock, 5);
+      for (let r; i % 5 === 0 && (r = b.task.recv(s, new Uint8Array(4096))) > 0;) got += r;
+    }
+    expect(queued).toBe(data.length);
+    const tcpSk = (a.task.sockfdLookup(c) as { sk: { skState: number } }).sk;
+    const t0 = clock.now();
+    let stateAtReturn = -1;
+    let closedAt = -1;
+    const closing = a.task.closeAsync(c).then((r) => {
+      closedAt = clock.now();
+      stateAtReturn = tcpSk.skState;
+      return r;
+    });
+    expect(a.task.fds()).not.toContain(c);
+    const reader = (async () => {
+      const buf = new Uint8Array(16384);
+      for (;;) {
+        const n = await b.task.recvAsync(s, buf);
+        if (n <= 0) return n;
+        got += n;
+      }
+    })();
+    expect(await settle(clock, closing)).toBe(0);
+    // When close returned, the FIN had been acknowledged: nothing of ours was in flight.
+    expect([TCP_FIN_WAIT2, TCP_TIME_WAIT, TCP_CLOSE]).toContain(stateAtReturn);
+    expect(closedAt).toBeGreaterThan(t0);
+    expect(await settle(clock, reader)).toBe(0);
+    expect(got).toBe(queued);
+  });
+
+  test('SO_LINGER {1, 2} to a peer that stopped answering: closeAsync returns after 2 s, the close goes on', async () => {
+    const { clock, a, b, c, s } = await connectedPair(5025);
+    void s;
+    a.task.setsockopt(c, SOL_SOCKET, SO_LINGER, { l_onoff: 1, l_linger: 2 });
+    a.task.send(c, bytes('last words'));
+    dropTcpIn(b);
+    const t0 = clock.now();
+    expect(await settle(clock, a.task.closeAsync(c))).toBe(0);
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(2000);
+    expect(clock.now() - t0).toBeLessThan(2100);
+    // The orphan keeps retransmitting its FIN.
+    expect(tcpNet(a.net).orphanCount).toBe(1);
+  });
+});
+
+const MSG_DONTWAIT_FLAG = 0x40;
