@@ -52,14 +52,14 @@ export class PacketdrillSyscalls {
         if (addr === null) return done(-EFAULT);
         return this.sleep(t.connectAsync(fd, addr, this.opts()), (r) => outcome(r));
       }
-      case 'write': return this.send(fd, [argBuffer(a[1], argInt(a[2]))], 0, null);
-      case 'send': return this.send(fd, [argBuffer(a[1], argInt(a[2]))], argInt(a[3]), null);
-      case 'sendto': return this.send(fd, [argBuffer(a[1], argInt(a[2]))], argInt(a[3]), argSockaddr(a[4]));
+      case 'write': return this.withBuf(a, () => this.send(fd, [argBuffer(a[1], argInt(a[2]))], 0, null));
+      case 'send': return this.withBuf(a, () => this.send(fd, [argBuffer(a[1], argInt(a[2]))], argInt(a[3]), null));
+      case 'sendto': return this.withBuf(a, () => this.send(fd, [argBuffer(a[1], argInt(a[2]))], argInt(a[3]), argSockaddr(a[4])));
       case 'writev': return this.withIov(a[1], (iov) => this.send(fd, iov, 0, null));
       case 'sendmsg': return this.sendmsg(fd, a[1], argInt(a[2]));
-      case 'read': return this.recv(fd, [argBuffer(undefined, argInt(a[2]))], 0);
+      case 'read': return this.withBuf(a, () => this.recv(fd, [argBuffer(undefined, argInt(a[2]))], 0));
       case 'recv':
-      case 'recvfrom': return this.recv(fd, [argBuffer(undefined, argInt(a[2]))], argInt(a[3]));
+      case 'recvfrom': return this.withBuf(a, () => this.recv(fd, [argBuffer(undefined, argInt(a[2]))], argInt(a[3])));
       case 'readv': return this.withIov(a[1], (iov) => this.recv(fd, iov, 0));
       case 'recvmsg': return this.recvmsg(fd, a[1], argInt(a[2]));
       case 'close': return done(t.close(fd));
@@ -100,6 +100,11 @@ export class PacketdrillSyscalls {
   private withAddr(v: PdSysValue | undefined, f: (addr: NonNullable<ReturnType<typeof argSockaddr>>) => number): PdSyscallStart {
     const addr = argSockaddr(v);
     return done(addr === null ? -EFAULT : f(addr));
+  }
+
+  /** A NULL data pointer with a length faults, as copying from or to it would. */
+  private withBuf(a: Args, f: () => PdSyscallStart): PdSyscallStart {
+    return a[1]?.kind === 'null' && argInt(a[2]) > 0 ? done(-EFAULT) : f();
   }
 
   private withIov(v: PdSysValue | undefined, f: (iov: Uint8Array[]) => PdSyscallStart): PdSyscallStart {

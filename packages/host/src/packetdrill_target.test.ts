@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
-  AF_INET, EAGAIN, EBADF, F_GETFL, F_SETFL, IPPROTO_UDP, O_NONBLOCK, POLLIN, POLLOUT, SOCK_DGRAM, SO_RCVTIMEO, SO_TYPE,
+  AF_INET, EAGAIN, EBADF, EFAULT, F_GETFL, F_SETFL, IPPROTO_UDP, O_NONBLOCK, POLLIN, POLLOUT, SOCK_DGRAM, SO_RCVTIMEO, SO_TYPE,
   SOL_SOCKET, EPOLLIN, EPOLL_CTL_ADD, FIONREAD,
 } from '@knet/include';
 import { createPacketdrillTarget, type PacketdrillTarget, type PdSysValue, type PdSyscallStart } from './packetdrill_target.js';
@@ -13,6 +13,7 @@ const addr = (a: number, port: number): PdSysValue => ({ kind: 'sockaddr', famil
 const list = (...items: PdSysValue[]): PdSysValue => ({ kind: 'list', items });
 const struct = (fields: Record<string, PdSysValue>): PdSysValue => ({ kind: 'struct', fields });
 const NULL: PdSysValue = { kind: 'null' };
+const buf = (n: number): PdSysValue => ({ kind: 'bytes', data: new Uint8Array(n) });
 
 function target(sysctls: Record<string, string> = {}): PacketdrillTarget {
   return createPacketdrillTarget({ localIp: LOCAL, remoteIp: REMOTE, mtu: 1500, sysctls: new Map(Object.entries(sysctls)) });
@@ -68,6 +69,7 @@ describe('createPacketdrillTarget: system calls', () => {
     const t = target();
     done(t.syscall('socket', [int(AF_INET), int(SOCK_DGRAM), int(IPPROTO_UDP)]));
     expect(t.syscall('splice', [int(3)])).toEqual({ unsupported: 'syscall splice' });
+    expect(done(t.syscall('write', [int(3), NULL, int(10)]))).toEqual({ ret: -1, errno: EFAULT });
     expect(t.syscall('setsockopt', [int(3), int(SOL_SOCKET), int(60), list(int(1)), int(4)])).toEqual({ unsupported: 'setsockopt level 1 option 60' });
     t.destroy();
   });
@@ -105,7 +107,7 @@ describe('createPacketdrillTarget: the wire', () => {
     const t = target();
     done(t.syscall('socket', [int(AF_INET), int(SOCK_DGRAM), int(IPPROTO_UDP)]));
     done(t.syscall('bind', [int(3), addr(LOCAL, 8080), int(16)]));
-    const r = t.syscall('read', [int(3), NULL, int(1000)]);
+    const r = t.syscall('read', [int(3), buf(1000), int(1000)]);
     if (!('pending' in r)) throw new Error('read should block');
     await settle();
     expect(r.pending.poll()).toBeNull();
@@ -122,7 +124,7 @@ describe('createPacketdrillTarget: the wire', () => {
     done(t.syscall('socket', [int(AF_INET), int(SOCK_DGRAM), int(IPPROTO_UDP)]));
     done(t.syscall('bind', [int(3), addr(LOCAL, 8080), int(16)]));
     done(t.syscall('setsockopt', [int(3), int(SOL_SOCKET), int(SO_RCVTIMEO), struct({ tv_sec: int(0), tv_usec: int(30_000) }), int(16)]));
-    const r = t.syscall('recv', [int(3), NULL, int(100), int(0)]);
+    const r = t.syscall('recv', [int(3), buf(100), int(100), int(0)]);
     if (!('pending' in r)) throw new Error('recv should block');
     let result = null;
     while (result === null && t.now() < 1_000_000) {

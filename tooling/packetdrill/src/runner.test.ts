@@ -48,12 +48,16 @@ describe('runner against the fake target', () => {
   });
 
   it('checks system call results, errno and output arguments', async () => {
-    expect(await run(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 4\n`)).toMatchObject({ status: 'failed', line: 1, reason: 'Expected result 4 but got 3' });
+    expect(await run(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 fcntl(3, F_GETFL) = 0\n`)).toMatchObject({ status: 'failed', line: 2, reason: 'Expected result 0 but got 2' });
     expect((await run(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 close(9) = -1 EBADF (Bad file descriptor)\n`)).status).toBe('passed');
     expect((await run(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 close(9) = -1 ENOTCONN (x)\n`)).reason).toMatch(/expected errno 107 \(ENOTCONN\)/);
     const r = await run(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_SOCKET, SO_SNDBUF, [1000], 4) = 0\n+0 getsockopt(3, SOL_SOCKET, SO_SNDBUF, [1000], [4]) = 0\n`);
     expect(r).toMatchObject({ status: 'failed', line: 3 });
     expect(r.reason).toMatch(/argument 4\[0\]: expected 1000 but got 2000/);
+  });
+
+  it('knows a descriptor by the number the script gave it, as packetdrill does', async () => {
+    expect((await run(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 7\n+0 fcntl(7, F_GETFL) = 2\n+0 close(7) = 0\n+0 close(7) = -1 EBADF (x)\n`)).status).toBe('passed');
   });
 
   it('fails a call that blocks without a scripted end time, and one that never returns', async () => {

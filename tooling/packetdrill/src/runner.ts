@@ -6,6 +6,7 @@ import {
   describePacket, inboundAck, inboundOptions, mergeSegments, newSeqState, toActual, verifyOutbound, type SeqState,
 } from './match.js';
 import { PyError, runPython, type PyValue } from './python.js';
+import { FdMap } from './fds.js';
 import { interpretShell } from './shell.js';
 import { symbolValue } from './symbols.js';
 import { checkOutcome, defaultAddressMap, precheckResult, syscallArgs, Unsupported, type ArgContext } from './sysargs.js';
@@ -107,6 +108,7 @@ class Run {
   private conn = { localPort: null as number | null, remotePort: null as number | null, listening: false, connecting: false };
   private nextEphemeral = 40000;
   private fdUnderTest = -1;
+  private readonly fds = new FdMap();
   private readonly pyVars = new Map<string, PyValue>();
   private lastScriptTime: number | null = null;
   private lastWasInbound = false;
@@ -276,7 +278,7 @@ class Run {
       throw e;
     }
     this.beforeSyscall(sc);
-    const r = this.target.syscall(sc.name, args);
+    const r = this.target.syscall(sc.name, this.fds.args(sc.name, args));
     if ('unsupported' in r) throw new UnsupportedAt(r.unsupported, ev.line);
     const end = sc.endUsecs === null ? null : ev.time.kind === 'relative' ? start - ev.time.usecs + sc.endUsecs : sc.endUsecs;
     const poll = 'pending' in r ? r.pending.poll : null;
@@ -300,7 +302,8 @@ class Run {
     }
   }
 
-  private completed(sc: SyscallAction, args: SysValue[], out: SyscallOutcome, line: number): void {
+  private completed(sc: SyscallAction, args: SysValue[], live: SyscallOutcome, line: number): void {
+    const out = this.fds.outcome(sc.name, args, live, sc.result.kind === 'int' ? sc.result.value : null);
     let err: string | null;
     try {
       err = checkOutcome(sc, args, out, this.ctx);
@@ -309,7 +312,7 @@ class Run {
       throw e;
     }
     if (err) throw new Failure(err, line);
-    if ((sc.name === 'socket' || sc.name === 'accept' || sc.name === 'accept4') && out.ret >= 0) this.fdUnderTest = out.ret;
+    if ((sc.name === 'socket' || sc.name === 'accept' || sc.name === 'accept4') && out.ret >= 0) this.fdUnderTest = this.fds.toLive(out.ret);
     if (sc.name === 'listen' && out.ret === 0) this.conn.listening = true;
   }
 
