@@ -3,14 +3,18 @@ import type { HostCounters } from '@knet/host';
 import { bufferIo } from '../io.js';
 import { runCli } from '../main.js';
 import type { L2Json } from '../stages/l2.js';
+import type { HttpJson } from '../stages/http.js';
 import type { NicsJson } from '../stages/nics.js';
 import type { PingJson } from '../stages/ping.js';
+import type { TcpJson } from '../stages/tcp.js';
 import type { UdpJson } from '../stages/udp.js';
 
 interface DemoJson {
   l2: L2Json;
   ping: PingJson;
   udp: UdpJson;
+  tcp?: TcpJson;
+  http?: HttpJson;
   nics: NicsJson;
   counters: Record<string, HostCounters>;
   drops: Record<string, Record<string, number>>;
@@ -25,7 +29,7 @@ async function demoJson(...args: string[]): Promise<{ code: number; r: DemoJson;
 
 describe('knet demo (in process: hosts a, r, b on igb NICs, on the virtual clock)', () => {
   it('--json: raw frames, ping through the router, UDP echo, and counters that agree', async () => {
-    const { code, r, err } = await demoJson('--frames', '300', '--pings', '4', '--datagrams', '30');
+    const { code, r, err } = await demoJson('--frames', '300', '--pings', '4', '--datagrams', '30', '--stages', 'l2,ping,udp');
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(r.l2).toEqual({ sent: 300, received: 300, echoed: 300, bytes: 300 * 1514 });
@@ -44,7 +48,7 @@ describe('knet demo (in process: hosts a, r, b on igb NICs, on the virtual clock
   });
 
   it('--json: NIC queues, qdiscs and the 82576 registers add up to what was sent', async () => {
-    const { r } = await demoJson('--frames', '200', '--pings', '2', '--datagrams', '10');
+    const { r } = await demoJson('--frames', '200', '--pings', '2', '--datagrams', '10', '--stages', 'l2,ping,udp');
     const a = r.nics.queues.filter((q) => q.host === 'a');
     const tx = a.reduce((n, q) => n + q.txPackets, 0);
     // Raw frames, pings, datagrams, and a's ARP request.
@@ -59,20 +63,20 @@ describe('knet demo (in process: hosts a, r, b on igb NICs, on the virtual clock
   });
 
   it('--loss drops frames on the r–b link, and the counters show it, without failing the run', async () => {
-    const { code, r } = await demoJson('--frames', '10', '--pings', '20', '--datagrams', '50', '--loss', '0.2');
+    const { code, r } = await demoJson('--frames', '10', '--pings', '20', '--datagrams', '50', '--loss', '0.2', '--stages', 'l2,ping,udp');
     expect(code).toBe(0);
     expect(r.udp.echoed).toBeLessThan(r.udp.sent);
     expect(r.ping.received).toBeLessThan(r.ping.sent);
   });
 
   it('is deterministic for a seed', async () => {
-    const run = async () => JSON.stringify((await demoJson('--frames', '50', '--datagrams', '10', '--seed', '7')).r);
+    const run = async () => JSON.stringify((await demoJson('--frames', '50', '--datagrams', '10', '--bytes', '100000', '--seed', '7')).r);
     expect(await run()).toBe(await run());
   });
 
   it('prints a section per stage', async () => {
     const io = bufferIo();
-    expect(await runCli(['demo', '--frames', '64', '--len', '128', '--pings', '2', '--datagrams', '5'], io)).toBe(0);
+    expect(await runCli(['demo', '--frames', '64', '--len', '128', '--pings', '2', '--datagrams', '5', '--stages', 'l2,ping,udp'], io)).toBe(0);
     const t = io.out();
     expect(t).toMatch(/^a 198\.18\.0\.2 ── switch ── 198\.18\.0\.1 r 198\.18\.1\.1 ── cable ── 198\.18\.1\.2 b\n/);
     expect(t).toMatch(/frames echoed \(a\): +64/);
@@ -83,11 +87,82 @@ describe('knet demo (in process: hosts a, r, b on igb NICs, on the virtual clock
     expect(t).toContain('== drops by reason\ndrops (kfreeSkbReason): none');
   });
 
+  it('rejects an unknown --stages key and a --cc that is not registered', async () => {
+    const io = bufferIo();
+    expect(await runCli(['demo', '--stages', 'l2,sctp'], io)).toBe(2);
+    expect(io.err()).toMatch(/--stages takes/);
+    expect(await runCli(['demo', '--cc', 'bbr'], io)).toBe(2);
+    expect(io.err()).toMatch(/--cc must be one of reno, cubic/);
+  });
+
   it('rejects a frame length outside Ethernet\'s and a loss outside [0, 1)', async () => {
     const io = bufferIo();
     expect(await runCli(['demo', '--len', '2000'], io)).toBe(2);
     expect(io.err()).toMatch(/--len must be/);
     expect(await runCli(['demo', '--loss', '1'], io)).toBe(2);
     expect(io.err()).toMatch(/--loss must be a probability/);
+  });
+});
+
+describe('knet demo: TCP and HTTP through the router', () => {
+  const tcpJson = async (...args: string[]) => {
+    const { code, r, err } = await demoJson('--stages', 'tcp,http', ...args);
+    expect(err).toBe('');
+    return { code, tcp: r.tcp!, http: r.http!, r };
+  };
+
+  it('--json: the stream arrives byte-exact (SHA-256 on both ends) and http.get gets 200 with the whole body', async () => {
+    const { code, tcp, http, r } = await tcpJson('--bytes', '300000');
+    expect(code).toBe(0);
+    expect(tcp).toMatchObject({ bytes: 300000, sha256Match: true, cc: 'cubic' });
+    expect(tcp.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(tcp.goodputMbps).toBeGreaterThan(0);
+    // The wire is 1 Gbit/s, so no goodput measured on the virtual clock can exceed it.
+    expect(tcp.goodputMbps).toBeLessThan(1000);
+    expect(tcp.cwnd).toBeGreaterThan(0);
+    expect(tcp.rttUs).toBeGreaterThan(0);
+    expect(tcp.retransmits).toBe(tcp.totalRetrans);
+    expect(http).toEqual({ status: 200, bytes: 100000, sha256Match: true });
+    // Both connections went through r, and a's snmp counts them.
+    expect(r.counters.a!.snmp.Tcp!.ActiveOpens).toBe(2);
+    expect(r.counters.b!.snmp.Tcp!.PassiveOpens).toBe(2);
+    expect(r.counters.r!.snmp.Ip!.ForwDatagrams).toBeGreaterThan(0);
+    expect(r.l2).toBeUndefined();
+  });
+
+  it('--cc picks the sender\'s congestion control, and reports it', async () => {
+    const reno = await tcpJson('--bytes', '200000', '--cc', 'reno', '--stages', 'tcp');
+    const cubic = await tcpJson('--bytes', '200000', '--cc', 'cubic', '--stages', 'tcp');
+    expect(reno.tcp).toMatchObject({ cc: 'reno', sha256Match: true, bytes: 200000 });
+    expect(cubic.tcp).toMatchObject({ cc: 'cubic', sha256Match: true, bytes: 200000 });
+  });
+
+  it('--loss 0.01 on the r–b cable: retransmissions, and the stream is still byte-exact', async () => {
+    const { code, tcp, http } = await tcpJson('--bytes', '1000000', '--loss', '0.01');
+    expect(code).toBe(0);
+    expect(tcp).toMatchObject({ bytes: 1000000, sha256Match: true });
+    expect(tcp.retransmits).toBeGreaterThan(0);
+    expect(http.status).toBe(200);
+  });
+
+  it('prints the transfer and the response for people', async () => {
+    const io = bufferIo();
+    expect(await runCli(['demo', '--stages', 'tcp,http', '--bytes', '65536'], io)).toBe(0);
+    const t = io.out();
+    expect(t).toContain('== TCP bulk transfer from a to b:5001, through r\nbytes:');
+    expect(t).toMatch(/sha256 \(b read\): +[0-9a-f]{64} \(match\)/);
+    expect(t).toMatch(/goodput: +[\d.]+ [kMG]?bit\/s of virtual time/);
+    expect(t).toMatch(/congestion control: cubic/);
+    expect(t).toMatch(/status: +200 OK/);
+    expect(t).toContain('100,000 bytes, sha256 matches');
+  });
+
+  it('draws a progress bar for the transfer on a terminal only', async () => {
+    const tty = bufferIo({ tty: true });
+    expect(await runCli(['demo', '--stages', 'tcp', '--bytes', '200000', '--json'], tty)).toBe(0);
+    expect(tty.err()).toMatch(/tcp a → b \[#+\] 100%\n/);
+    const pipe = bufferIo();
+    expect(await runCli(['demo', '--stages', 'tcp', '--bytes', '200000', '--json'], pipe)).toBe(0);
+    expect(pipe.err()).toBe('');
   });
 });

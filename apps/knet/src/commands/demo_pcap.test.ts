@@ -28,7 +28,7 @@ describe('knet demo --pcap, read back by tshark', () => {
     expect(tsharkFound, 'tshark must be installed in CI').toBe(true);
     const file = join(dir, 'a.pcap');
     const io = bufferIo();
-    expect(await runCli(['demo', '--json', '--frames', '150', '--len', '600', '--pings', '3', '--datagrams', '20', '--pcap', file], io)).toBe(0);
+    expect(await runCli(['demo', '--json', '--frames', '150', '--len', '600', '--pings', '3', '--datagrams', '20', '--stages', 'l2,ping,udp', '--pcap', file], io)).toBe(0);
     const r = JSON.parse(io.out()) as {
       l2: { sent: number; echoed: number };
       ping: { sent: number; received: number };
