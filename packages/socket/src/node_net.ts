@@ -6,8 +6,8 @@ import { Duplex } from 'node:stream';
 import { EventEmitter } from 'node:events';
 import type { ClockEvent, SockaddrIn } from '@knet/include';
 import {
-  AF_INET, EBADF, EINTR, ErrnoError, INADDR_ANY, SHUT_WR, SOCK_STREAM, SOL_SOCKET, SOL_TCP, SO_KEEPALIVE,
-  SO_LINGER, SO_REUSEADDR, TCP_KEEPIDLE, TCP_NODELAY, inetAton, inetNtoa,
+  AF_INET, EAGAIN, EBADF, EINTR, ErrnoError, INADDR_ANY, MSG_DONTWAIT, SHUT_WR, SOCK_STREAM, SOL_SOCKET, SOL_TCP,
+  SO_KEEPALIVE, SO_LINGER, SO_REUSEADDR, TCP_KEEPIDLE, TCP_NODELAY, inetAton, inetNtoa,
 } from '@knet/include';
 import type { Task } from './task.js';
 
@@ -51,6 +51,9 @@ export class KnetSocket extends Duplex {
   private readonly rbuf = new Uint8Array(READ_CHUNK);
   private idleMs = 0;
   private idleTimer: ClockEvent | null = null;
+  /** Names kept once known, as net.Socket keeps _peername/_sockname past close. */
+  private peer: SockaddrIn | null = null;
+  private local: SockaddrIn | null = null;
   /** Set by http and other users of net.Socket. */
   server: unknown = null;
 
@@ -59,7 +62,8 @@ export class KnetSocket extends Duplex {
       allowHalfOpen: opts.allowHalfOpen ?? false,
       readableHighWaterMark: opts.readableHighWaterMark,
       writableHighWaterMark: opts.writableHighWaterMark,
-      emitClose: true,
+      // 'close' carries hadError, as net.Socket's does; _destroy emits it.
+      emitClose: false,
       autoDestroy: true,
     });
     this.fd = fd;
@@ -102,7 +106,10 @@ export class KnetSocket extends Duplex {
       this.connecting = false;
       if (this.destroyed) return;
       if (r < 0) {
-        this.destroy(new ErrnoError(r, 'connect', `${inetNtoa(addr.addr)}:${addr.port}`));
+        // As net's exceptionWithHostPort: the address and port ride along.
+        const e = Object.assign(new ErrnoError(r, 'connect', `${inetNtoa(addr.addr)}:${addr.port}`),
+          { address: inetNtoa(addr.addr), port: addr.port });
+        this.destroy(e);
         return;
       }
       this.touch();
@@ -113,9 +120,13 @@ export class KnetSocket extends Duplex {
   }
 
   private name(peer: boolean): SockaddrIn | null {
-    if (this.fd < 0) return null;
+    const known = peer ? this.peer : this.local;
+    if (known !== null || this.fd < 0 || this.connecting) return known;
     const a = peer ? this.task.getpeername(this.fd) : this.task.getsockname(this.fd);
-    return typeof a === 'number' ? null : a;
+    if (typeof a === 'number') return null;
+    if (peer) this.peer = a;
+    else this.local = a;
+    return a;
   }
 
   get remoteAddress(): string | undefined {
@@ -138,8 +149,9 @@ export class KnetSocket extends Duplex {
   get localFamily(): string | undefined {
     return this.name(false) === null ? undefined : 'IPv4';
   }
+  /** Bytes handed to the kernel plus those still waiting in the Writable buffer, as net.Socket counts. */
   get bytesWritten(): number {
-    return this.written;
+    return this.written + this.writableLength;
   }
   get pending(): boolean {
     return this.fd < 0 || this.connecting;
@@ -253,25 +265,57 @@ export class KnetSocket extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.writeIov([chunk], cb);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    this.writeIov(chunks.map((c) => c.chunk), cb);
+  }
+
+  /**
+   * Try the write at once, as libuv's uv_try_write does: when the send buffer takes it all the
+   * callback runs now, so write() only reports backpressure once the kernel's buffer is full.
+   * The rest is sent by a sleeping sendmsg.
+   */
+  private writeIov(iov: Uint8Array[], cb: (err?: Error | null) => void): void {
     if (this.connecting) {
-      this.once('connect', () => this._write(chunk, _enc, cb));
+      this.once('connect', () => this.writeIov(iov, cb));
       return;
     }
-    if (this.fd < 0) {
-      cb(new ErrnoError(32, 'write'));
+    if (this.fd < 0 || this.destroyed) {
+      cb(new ErrnoError(EBADF, 'write'));
       return;
     }
-    void this.task.sendAsync(this.fd, chunk, 0, { signal: this.ac.signal }).then((n) => {
-      if (n < 0) {
-        cb(new ErrnoError(n, 'write'));
+    let total = 0;
+    for (const b of iov) total += b.length;
+    const n = this.task.sendmsg(this.fd, { name: null, iov, flags: 0 }, MSG_DONTWAIT);
+    if (n < 0 && n !== -EAGAIN) {
+      cb(new ErrnoError(n, 'write'));
+      return;
+    }
+    const first = n > 0 ? n : 0;
+    if (first > 0) {
+      this.written += first;
+      this.touch();
+    }
+    if (first === total) {
+      cb();
+      return;
+    }
+    const rest = first > 0 ? iovAdvance(iov, first) : iov;
+    void this.task.sendmsgAsync(this.fd, { name: null, iov: rest, flags: 0 }, 0, { signal: this.ac.signal }).then((m) => {
+      if (m === -EINTR && this.destroyed) return;
+      if (m < 0) {
+        cb(new ErrnoError(m, 'write'));
         return;
       }
-      this.written += n;
+      this.written += m;
       this.touch();
       cb();
     });
   }
 
+  /** end(): every write has reached the send queue, so the FIN goes behind the data. */
   override _final(cb: (err?: Error | null) => void): void {
     if (this.connecting) {
       this.once('connect', () => this._final(cb));
@@ -288,9 +332,31 @@ export class KnetSocket extends Duplex {
       this.idleTimer = null;
     }
     this.ac.abort();
-    if (this.fd >= 0) this.task.close(this.fd);
+    if (this.fd >= 0) {
+      // Keep the names readable after close; the fd number may be reused at once.
+      this.name(true);
+      this.name(false);
+      this.task.close(this.fd);
+      this.fd = -1;
+    }
+    this.connecting = false;
     cb(err);
+    process.nextTick(() => this.emit('close', err !== null && err !== undefined));
   }
+}
+
+/** The iov with its first `off` bytes consumed. */
+function iovAdvance(iov: Uint8Array[], off: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const b of iov) {
+    if (off >= b.length) {
+      off -= b.length;
+      continue;
+    }
+    out.push(off > 0 ? b.subarray(off) : b);
+    off = 0;
+  }
+  return out;
 }
 
 /** net.connect / net.createConnection */
