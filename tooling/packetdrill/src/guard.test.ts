@@ -44,3 +44,19 @@ describe("the runner's own scripts against the fake target", () => {
     expect(r, [r.reason, ...(r.details ?? [])].join('\n')).toMatchObject({ status: 'passed' });
   });
 });
+
+describe("the runner's own scripts against knet", () => {
+  const dir = join(packageRoot, 'test-scripts', 'knet');
+  const scripts = readdirSync(dir).filter((f) => f.endsWith('.pkt')).sort();
+
+  it('has scripts to run', () => {
+    expect(scripts.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.each(scripts)('%s passes', async (name) => {
+    const { factory, note } = await loadTarget();
+    expect(factory, note ?? '').not.toBeNull();
+    const r = await runFile(join(dir, name), `knet/${name}`, factory, loadDefaults(tcpSuiteDir()), 10_000);
+    expect(r, [r.reason, ...(r.details ?? [])].join('\n')).toMatchObject({ status: 'passed' });
+  });
+});
