@@ -27,7 +27,7 @@ import { tcpNet } from './tcp_net.js';
 import { ICSK_ACK_SCHED, ICSK_ACK_PUSHED, ICSK_ACK_PUSHED2, type TcpSock } from './tcp_sock.js';
 import {
   skStreamAllocSkb, skbEntail, tcpCurrentMss, tcpSendMssGoal, __tcpPushPendingFrames, tcpPushOne, tcpSendFin,
-  tcpSendActiveReset, tcpSendAck, tcpReceiveWindow, __tcpSelectWindow, skWmemFreeSkb, tcpPushPendingFrames,
+  tcpSendActiveReset, tcpSendAck, tcpReceiveWindow, __tcpSelectWindow, skWmemFreeSkb, tcpPushPendingFrames, tcpSkbAddData,
 } from './tcp_output.js';
 import { inetCskClearXmitTimers, inetCskResetKeepaliveTimer, tcpFinTime, tcpSetKeepalive } from './tcp_timer.js';
 import { tcpWriteQueuePurge, tcpRcvSpaceAdjust, tcpEnterQuickackMode } from './tcp_input.js';
@@ -182,6 +182,7 @@ export function tcpSendmsg(sk: TcpSock, msg: Msghdr, flags: number): number {
       skb.head.set(buf.subarray(off, off + copy), skb.tail);
       skb.tail += copy;
       skb.len += copy;
+      tcpSkbAddData(sk, skb, copy);
       if (!copied) skb.cb.tcpFlags &= ~TCPHDR_PSH;
       sk.writeSeq = (sk.writeSeq + copy) >>> 0;
       skb.cb.endSeq = (skb.cb.endSeq + copy) >>> 0;

@@ -54,7 +54,7 @@ export function tcpAssignCongestionControl(sk: TcpSock): void {
 
 /** tcp_init_congestion_control: once the connection is established. */
 export function tcpInitCongestionControl(sk: TcpSock): void {
-  sk.tcpMstamp = Math.floor(sk.skNet.clock.now() * 1000);
+  sk.tcpMstamp = Math.max(sk.tcpMstamp, Math.floor(sk.skNet.clock.now() * 1000));
   const ops = sk.icskCaOps ?? tcpRenoOps;
   if (ops.init) ops.init(sk);
   sk.icskCaInitialized = true;

@@ -1,6 +1,6 @@
 // TCP_INFO (tcp_get_info, struct tcp_info) and the rows of an `ss -ti` listing (tcp_diag).
 import type { Net } from '@knet/include';
-import { TCP_LISTEN, TCP_STATE_NAMES, inetNtoa } from '@knet/include';
+import { TCP_LISTEN, inetNtoa } from '@knet/include';
 import { tcpNet } from './tcp_net.js';
 import { TcpSock, TcpTimewaitSock, TcpRequestSock } from './tcp_sock.js';
 import { TCPCB_SACKED_ACKED } from './tcp_defs.js';
@@ -153,6 +153,10 @@ export interface TcpDiagRow {
   timer: string;
 }
 
+/** iproute2 ss's sstate_name[]: the state column as `ss -t` prints it. */
+const SS_STATE_NAMES = ['UNKNOWN', 'ESTAB', 'SYN-SENT', 'SYN-RECV', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT',
+  'UNCONN', 'CLOSE-WAIT', 'LAST-ACK', 'LISTEN', 'CLOSING', 'SYN-RECV'] as const;
+
 /** tcp_diag_dump: every TCP sock of the net, listeners first, as ss shows them. */
 export function tcpDiagList(net: Net): TcpDiagRow[] {
   const tn = tcpNet(net);
@@ -171,7 +175,7 @@ export function tcpDiagList(net: Net): TcpDiagRow[] {
       const local = `${inetNtoa(cur.inetRcvSaddr)}:${cur.inetNum}`, peer = `${inetNtoa(cur.inetDaddr)}:${cur.inetDport}`;
       if (cur instanceof TcpSock) {
         rows.push({
-          state: TCP_STATE_NAMES[cur.skState], recvQ: (cur.rcvNxt - cur.copiedSeq) >>> 0, sendQ: (cur.writeSeq - cur.sndUna) >>> 0,
+          state: SS_STATE_NAMES[cur.skState] ?? 'UNKNOWN', recvQ: (cur.rcvNxt - cur.copiedSeq) >>> 0, sendQ: (cur.writeSeq - cur.sndUna) >>> 0,
           local, peer, info: tcpGetInfo(cur), timer: cur.icskPending ? `on,${Math.max(0, cur.icskTimeout - cur.jiffies)}ms` : '',
         });
       } else if (cur instanceof TcpTimewaitSock) {

@@ -11,7 +11,7 @@ import {
   SKB_DROP_REASON, ECONNREFUSED, ECONNRESET, EPIPE, SOCK_DEAD, SOCK_DONE, RCV_SHUTDOWN, SEND_SHUTDOWN,
   SHUTDOWN_MASK, EPOLLIN, EPOLLHUP, EPOLLRDHUP, SOCK_KEEPOPEN,
 } from '@knet/include';
-import { kfreeSkbReason, consumeSkb, skbPull, skbQueueTail, skbUnlink, skbTailroom, skbPut, skbQueuePurge, allocSkb, skbReserve } from '@knet/skbuff';
+import { kfreeSkbReason, consumeSkb, skbPull, skbQueueTail, skbUnlink, skbTailroom, skbPut, skbQueuePurge, allocSkb, skbReserve, skbCloned } from '@knet/skbuff';
 import { skSetOwnerR, skbOrphan, skWakeWaiters, traceEvent, skStreamMemoryFree } from '@knet/netdevice';
 import {
   tcpFlags as thFlags, tcpWindow as thWindow, tcpHdrLen as thHdrLen,
@@ -32,7 +32,7 @@ import { ICSK_ACK_SCHED, ICSK_ACK_NOW, ICSK_ACK_PUSHED, ICSK_ACK_PUSHED2, ICSK_A
 import {
   tcpSkbPcount, tcpPacketsInFlight, tcpIsSack, tcpSendAck, tcpSendDelayedAck, tcpPushPendingFrames,
   tcpCurrentMss, tcpSyncMss, tcpXmitRetransmitQueue, tcpRearmRto, tcpScheduleLossProbe, tcpFragment,
-  tcpTrimHead, tcpWndEnd, __tcpSelectWindow, tcpReceiveWindow, tcpSpace, tcpWinFromSpace, tcpClockUs,
+  tcpTrimHead, tcpWndEnd, __tcpSelectWindow, tcpReceiveWindow, tcpSpace, tcpWinFromSpace, tcpClockUs, tcpMstampRefresh,
   tcpInitRcvMss, tcpSendSynackSelf, skWmemFreeSkb, __tcpPushPendingFrames, tcpTimeStamp, tcpCheckSpace,
   tcpSkbMss, tcpSndbufExpand, tcpFullSpace, tcpSelectInitialWindow, tcpSendFin, tcpCheckProbeTimer,
 } from './tcp_output.js';
@@ -1408,7 +1408,8 @@ function tcpTryCoalesce(sk: TcpSock, to: SkBuff, from: SkBuff): boolean {
   if (from.cb.seq !== to.cb.endSeq) return false;
   if (to.cb.tcpFlags & TCPHDR_FIN) return false;
   const len = from.len;
-  if (len === 0 || skbTailroom(to) < len || to.dataLen) return false;
+  // A clone shares its buffer (on loopback, with the sender's write queue): never write into it.
+  if (len === 0 || skbTailroom(to) < len || to.dataLen || skbCloned(to)) return false;
   const p = skbPut(to, len);
   to.head.set(from.head.subarray(from.data, from.data + len), p);
   to.cb.endSeq = from.cb.endSeq;
@@ -1850,7 +1851,7 @@ export function tcpRcvEstablished(sk: TcpSock, skb: SkBuff): void {
   const flags = skb.cb.tcpFlags;
   const hlen = thHdrLen(b, th);
   const len = skb.len;
-  sk.tcpMstamp = tcpClockUs(sk);
+  tcpMstampRefresh(sk);
   sk.rxOpt.sawTstamp = false;
   sk.rxOpt.sackOff = 0;
   // Header prediction: pure ACK flags, our usual header length, the same window, in order.
@@ -2067,7 +2068,7 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff): number {
   if (n.trace !== null) traceEvent(n, 'tcpRcvStateProcess');
   const tn = net(sk);
   const flags = skb.cb.tcpFlags;
-  sk.tcpMstamp = tcpClockUs(sk);
+  tcpMstampRefresh(sk);
   sk.rxOpt.sawTstamp = false;
   sk.rxOpt.sackOff = 0;
   switch (sk.skState) {

@@ -3,7 +3,7 @@
 import type { InetConnectionSockAfOps, Net, NetProtocol, Proto, SkBuff, Sock, SockaddrIn, Msghdr, SockoptVal } from '@knet/include';
 import {
   TCPHDR_ACK, TCPHDR_FIN, TCPHDR_RST, TCPHDR_SYN, TCP_ESTABLISHED, TCP_SYN_SENT, TCP_SYN_RECV, TCP_LISTEN,
-  TCP_CLOSE, TCP_TIME_WAIT, TCP_NEW_SYN_RECV, CHECKSUM_UNNECESSARY, CHECKSUM_COMPLETE, IPPROTO_TCP,
+  TCP_CLOSE, TCP_TIME_WAIT, TCP_NEW_SYN_RECV, CHECKSUM_UNNECESSARY, CHECKSUM_COMPLETE, CHECKSUM_PARTIAL, IPPROTO_TCP,
   NET_RX_SUCCESS, NET_RX_DROP, SKB_DROP_REASON, MAX_TCP_HEADER, AF_INET, AF_UNSPEC, INADDR_ANY,
   EINVAL, EAFNOSUPPORT, EISCONN, EALREADY, EINPROGRESS, EADDRINUSE, ENOENT, EPROTO, EHOSTUNREACH, EMSGSIZE,
   ENETUNREACH, ENOPROTOOPT, ECONNREFUSED, EOPNOTSUPP, EHOSTDOWN, EAGAIN, SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK,
@@ -347,8 +347,9 @@ export function tcpV4Rcv(skb: SkBuff): number {
     return NET_RX_DROP;
   }
   const saddr = u32(b, iph + 12), daddr = u32(b, iph + 16);
-  // RFC 9293 §3.1: the checksum covers the pseudo-header.
-  if (skb.ipSummed !== CHECKSUM_UNNECESSARY) {
+  // RFC 9293 §3.1: the checksum covers the pseudo-header. skb_csum_unnecessary: a
+  // CHECKSUM_PARTIAL skb never left the host (loopback, veth), its sum is still to be filled.
+  if (skb.ipSummed !== CHECKSUM_UNNECESSARY && skb.ipSummed !== CHECKSUM_PARTIAL) {
     const sum = skb.ipSummed === CHECKSUM_COMPLETE ? skb.csum : csumPartial(b, th, len, 0);
     if (csumTcpudpMagic(saddr, daddr, len, IPPROTO_TCP, sum) !== 0) {
       tn.mib.InCsumErrors++;

@@ -6,7 +6,7 @@ import {
   TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCP_CLOSE, TCP_SYN_SENT, TCP_LISTEN,
   CHECKSUM_PARTIAL, CHECKSUM_NONE, IPPROTO_TCP, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM, NETIF_F_TSO, NETIF_F_GSO,
   SKB_GSO_TCPV4, MAX_TCP_HEADER, CA_EVENT_TX_START, CA_EVENT_CWND_RESTART, TCP_CA_Open, SKB_DROP_REASON,
-  SOCK_DEAD, EPOLLOUT, EBUSY,
+  SOCK_DEAD, EPOLLOUT, EBUSY, SKB_TRUESIZE_OVERHEAD,
 } from '@knet/include';
 import {
   allocSkb, skbReserve, skbPush, skbPut, skbClone, skbCloned, pskbCopy, skbTrim, skbCopyBits, skbQueueTail,
@@ -176,6 +176,22 @@ export function tcpClockUs(sk: TcpSock): number {
   return Math.floor(sk.skNet.clock.now() * 1000);
 }
 
+/** Step between passes at one virtual instant: a binary fraction, exact in a double. */
+const TCP_MSTAMP_STEP = 1 / 1024;
+
+/**
+ * tcp_mstamp_refresh: the µs stamp of this pass. Linux's ns clock moves on between two ACKs
+ * of one NAPI batch; virtual time stands still while a softirq runs, so passes at one
+ * instant are spaced by a fraction of a µs. Without it an earlier pass's new data and a
+ * later retransmission tie, and RACK's sent-after order (RFC 8985 §6.1) falls back to
+ * sequence order and declares the retransmission lost.
+ */
+export function tcpMstampRefresh(sk: TcpSock): number {
+  const now = Math.floor(sk.skNet.clock.now() * 1000);
+  sk.tcpMstamp = now > sk.tcpMstamp ? now : sk.tcpMstamp + TCP_MSTAMP_STEP;
+  return sk.tcpMstamp;
+}
+
 /** tcp_win_from_space with tcp_adv_win_scale. */
 export function tcpWinFromSpace(sk: TcpSock, space: number): number {
   const s = tcpNet(sk.skNet).sysctl.tcp_adv_win_scale;
@@ -320,15 +336,13 @@ export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvN
   if (net.trace !== null) traceEvent(net, 'tcpTransmitSkb');
   const tn = tcpNet(net);
   let skb = oskb;
-  const prior = sk.tcpMstamp;
-  sk.tcpMstamp = tcpClockUs(sk);
+  tcpMstampRefresh(sk);
   if (cloneIt) {
     oskb.cb.whenUs = sk.tcpMstamp;
     tcpRateSkbSent(sk, oskb);
     // A clone still in a queue below us owns the headroom: take a private header copy.
     skb = skbCloned(oskb) ? pskbCopy(oskb) : skbClone(oskb);
   }
-  void prior;
   const cb = skb.cb;
   const flags = cb.tcpFlags;
   const isSyn = (flags & TCPHDR_SYN) !== 0;
@@ -422,15 +436,28 @@ export function skbEntail(sk: TcpSock, skb: SkBuff): void {
   if (sk.sendHead === null) sk.sendHead = skb;
 }
 
-/** sk_stream_alloc_skb: an skb for `size` bytes of payload with MAX_TCP_HEADER headroom. */
+/**
+ * sk_stream_alloc_skb: an skb for `size` bytes of payload with MAX_TCP_HEADER headroom.
+ * Linux keeps the payload in page frags and grows truesize by what is copied in, so the
+ * charge follows the bytes held, not the pool's size class: start at the header's share
+ * and let tcpSkbAddData add the payload.
+ */
 export function skStreamAllocSkb(sk: TcpSock, size: number): SkBuff {
   const skb = allocSkb(size + MAX_TCP_HEADER);
   skbReserve(skb, MAX_TCP_HEADER);
+  skb.truesize = SKB_TRUESIZE_OVERHEAD + MAX_TCP_HEADER;
   skb.shinfo.gsoSegs = 0;
   skb.shinfo.gsoSize = 0;
   skb.shinfo.gsoType = 0;
   void sk;
   return skb;
+}
+
+/** skb_copy_to_page_nocache's accounting: `len` payload bytes joined a write-queue skb. */
+export function tcpSkbAddData(sk: TcpSock, skb: SkBuff, len: number): void {
+  skb.truesize += len;
+  sk.skWmemQueued += len;
+  sk.skForwardAlloc -= len;
 }
 
 /** sk_wmem_free_skb: an skb leaves the write queue. */
@@ -462,7 +489,7 @@ export function tcpRearmRto(sk: TcpSock): void {
     // Keep the RTO anchored at the head's send time, as tcp_rearm_rto does for RACK/TLP.
     const head = skbPeek(sk.skWriteQueue);
     if (head !== null && head !== sk.sendHead) {
-      const elapsed = Math.floor((tcpClockUs(sk) - head.cb.whenUs) / 1000);
+      const elapsed = Math.max(0, Math.floor((tcpClockUs(sk) - head.cb.whenUs) / 1000));
       rto = Math.max(rto - elapsed, 1);
     }
   }
@@ -547,8 +574,13 @@ export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number, mssNow: numbe
   const buff = skStreamAllocSkb(sk, nlen);
   skbPut(buff, nlen);
   skbCopyBits(skb, len, buff.head, buff.data, nlen);
+  // The payload's charge moves with it; only the new head is charged anew.
   sk.skWmemQueued += buff.truesize;
   sk.skForwardAlloc -= buff.truesize;
+  if (skb.truesize - nlen >= SKB_TRUESIZE_OVERHEAD) {
+    skb.truesize -= nlen;
+    buff.truesize += nlen;
+  }
   const oldFactor = tcpSkbPcount(skb);
   buff.cb.seq = (skb.cb.seq + len) >>> 0;
   buff.cb.endSeq = skb.cb.endSeq;
@@ -808,6 +840,12 @@ export function tcpRetransmitSkb(sk: TcpSock, skb: SkBuff, segs: number): number
  */
 export function tcpTrimHead(sk: TcpSock, skb: SkBuff, len: number): void {
   skbPull(skb, len);
+  // The acked bytes are uncharged now, as Linux frees the pages they sat in.
+  if (skb.truesize - len >= SKB_TRUESIZE_OVERHEAD) {
+    skb.truesize -= len;
+    sk.skWmemQueued -= len;
+    sk.skForwardAlloc += len;
+  }
   skb.cb.seq = (skb.cb.seq + len) >>> 0;
   if (tcpSkbPcount(skb) > 1) tcpSetSkbTsoSegs(skb, tcpSkbMss(skb) || sk.mssCache);
 }

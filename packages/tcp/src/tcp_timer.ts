@@ -12,7 +12,7 @@ import {
 } from './tcp_sock.js';
 import { TCP_RTO_MAX, TCP_RTO_MIN, TCP_TIMEOUT_INIT, TCP_ATO_MIN, TCP_RESOURCE_PROBE_INTERVAL, TCP_TIMEWAIT_LEN } from './tcp_defs.js';
 import { tcpNet } from './tcp_net.js';
-import { tcpSendAck, tcpRetransmitSkb, tcpSendProbe0, tcpWriteWakeup, tcpSendLossProbe, tcpSendActiveReset, tcpSendSynack, tcpClockUs } from './tcp_output.js';
+import { tcpSendAck, tcpRetransmitSkb, tcpSendProbe0, tcpWriteWakeup, tcpSendLossProbe, tcpSendActiveReset, tcpSendSynack, tcpMstampRefresh } from './tcp_output.js';
 import { tcpEnterLoss, tcpDone, tcpWriteQueuePurge } from './tcp_input.js';
 import { tcpRackReoTimeout } from './tcp_recovery.js';
 import { tcpTimeWait, inetTwskKill, reqskQueueDrop } from './tcp_minisocks.js';
@@ -240,7 +240,7 @@ export function tcpWriteTimer(sk: TcpSock): void {
     modTimer(sk.skNet, sk.icskRetransmitTimer, sk.icskTimeout);
     return;
   }
-  sk.tcpMstamp = tcpClockUs(sk);
+  tcpMstampRefresh(sk);
   const ev = sk.icskPending;
   switch (ev) {
     case ICSK_TIME_REO_TIMEOUT:
@@ -289,7 +289,7 @@ export function tcpDelackTimer(sk: TcpSock): void {
 export function tcpKeepaliveTimer(sk: TcpSock): void {
   const tn = tcpNet(sk.skNet);
   if (sk.skState === TCP_LISTEN || sk.skState === TCP_CLOSE) return;
-  sk.tcpMstamp = tcpClockUs(sk);
+  tcpMstampRefresh(sk);
   if (sk.skState === TCP_FIN_WAIT2 && (sk.skFlags & SOCK_DEAD)) {
     if (sk.linger2 >= 0) {
       const tmo = tcpFinTime(sk) - TCP_TIMEWAIT_LEN;
