@@ -103,6 +103,25 @@ describe('createPacketdrillTarget: the wire', () => {
     t.destroy();
   });
 
+  test('tc: a pfifo of limit 0 drops what the stack sends; deleting it restores the FIFO', async () => {
+    const t = target();
+    const out: Uint8Array[] = [];
+    t.onOutbound((p) => out.push(p));
+    done(t.syscall('socket', [int(AF_INET), int(SOCK_DGRAM), int(IPPROTO_UDP)]));
+    const send = () => t.syscall('sendto', [int(3), buf(10), int(10), int(0), addr(REMOTE, 9), int(16)]);
+    expect(t.qdisc('tun0', 'pfifo', { limit: 0 })).toBe(true);
+    send();
+    await settle();
+    expect(out).toHaveLength(0);
+    expect(t.qdisc('tun0', null, {})).toBe(true);
+    send();
+    await settle();
+    expect(out).toHaveLength(1);
+    expect(t.qdisc('tun0', 'no_such_qdisc', {})).toBe(false);
+    expect(t.qdisc('eth7', 'pfifo', {})).toBe(false);
+    t.destroy();
+  });
+
   test('a blocking read is pending until an injected datagram completes it', async () => {
     const t = target();
     done(t.syscall('socket', [int(AF_INET), int(SOCK_DGRAM), int(IPPROTO_UDP)]));

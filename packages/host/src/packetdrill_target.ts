@@ -29,6 +29,7 @@ export interface PacketdrillTarget {
   now(): number;
   advance(untilUsecs: number): void;
   sysctl(name: string, value: string): boolean;
+  qdisc(dev: string, kind: string | null, params: Readonly<Record<string, number>>): boolean;
   syscall(name: string, args: readonly PdSysValue[]): PdSyscallStart;
   inject(packet: Uint8Array): void;
   onOutbound(cb: (packet: Uint8Array, usecs: number) => void): void;
@@ -94,7 +95,8 @@ export function createPacketdrillTarget(config: PacketdrillTargetConfig): Packet
   check('address', host.ip.addr.add('tun0', `${inetNtoa(config.localIp)}/24`));
   check('neighbour', host.ip.neigh.add(inetNtoa(config.remoteIp), macString(REMOTE_MAC), 'tun0'));
   // The test device is a plain FIFO, as packetdrill's defaults.sh makes tun0.
-  check('qdisc', host.tc.qdisc.replace('tun0', 'pfifo'));
+  const DEFAULT_QDISC = 'pfifo';
+  check('qdisc', host.tc.qdisc.replace('tun0', DEFAULT_QDISC));
 
   const setSysctl = (name: string, value: string): boolean => {
     const cur = host.sysctl.get(name);
@@ -138,6 +140,10 @@ export function createPacketdrillTarget(config: PacketdrillTargetConfig): Packet
       }
     },
     sysctl: setSysctl,
+    qdisc(devName, kind, params) {
+      if (devName !== dev.name) return false;
+      return host.tc.qdisc.replace(devName, kind ?? DEFAULT_QDISC, kind === null ? {} : { ...params }) === 0;
+    },
     syscall(name, args) {
       const r = calls.call(name, args);
       settle();

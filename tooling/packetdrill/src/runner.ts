@@ -7,7 +7,7 @@ import {
 } from './match.js';
 import { PyError, runPython, type PyValue } from './python.js';
 import { FdMap } from './fds.js';
-import { interpretShell } from './shell.js';
+import { interpretShell, type ShellStep } from './shell.js';
 import { symbolValue } from './symbols.js';
 import { checkOutcome, defaultAddressMap, precheckResult, syscallArgs, Unsupported, type ArgContext } from './sysargs.js';
 import { LOCAL_IP, REMOTE_IP, type SysValue, type SyscallOutcome, type Target, type TargetFactory } from './target.js';
@@ -100,6 +100,7 @@ class Run {
   private readonly sysctls = new Map<string, string>();
   /** Sysctls the script itself sets before the start: the target must know them. */
   private readonly scriptSysctls = new Map<string, string>();
+  private readonly initQdiscs: Array<Extract<ShellStep, { kind: 'qdisc' }>> = [];
   private readonly deadline: number;
   private target!: Target;
   private readonly queue: Queued[] = [];
@@ -153,6 +154,7 @@ class Run {
       for (const [name, value] of this.scriptSysctls) {
         if (!this.target.sysctl(name, value)) throw new UnsupportedAt(`sysctl ${name}`, this.script.initCommand?.line);
       }
+      for (const q of this.initQdiscs) this.qdisc(q, this.script.initCommand?.line);
       for (const ev of this.script.events) await this.event(ev);
       if (this.pending) await this.finishPending(this.pending.line);
       if (this.script.cleanupCommand) this.shell(this.script.cleanupCommand.command, this.script.cleanupCommand.line, false);
@@ -232,6 +234,11 @@ class Run {
     for (const step of interpretShell(text)) {
       if (step.kind === 'unsupported') throw new UnsupportedAt(`shell command: ${step.command}`, line);
       if (step.kind === 'noop') continue;
+      if (step.kind === 'qdisc') {
+        if (beforeStart) this.initQdiscs.push(step);
+        else this.qdisc(step, line);
+        continue;
+      }
       const pairs = step.kind === 'defaults' ? [...this.opts.defaults] : [[step.name, step.value] as const];
       for (const [name, value] of pairs) {
         if (beforeStart) {
@@ -241,6 +248,10 @@ class Run {
         else if (!this.target.sysctl(name, value)) throw new UnsupportedAt(`sysctl ${name}`, line);
       }
     }
+  }
+
+  private qdisc(step: Extract<ShellStep, { kind: 'qdisc' }>, line: number | undefined): void {
+    if (!this.target.qdisc?.(step.dev, step.qdisc, step.params)) throw new UnsupportedAt(`qdisc ${step.qdisc ?? 'delete'} on ${step.dev}`, line);
   }
 
   private code(src: string, line: number): void {

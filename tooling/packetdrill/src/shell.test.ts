@@ -31,7 +31,12 @@ describe('shell lines', () => {
   it('ignores known no-ops and flags everything else', () => {
     expect(interpretShell('/tmp/sysctl_restore_${PPID}.sh').map((s) => s.kind)).toEqual(['noop']);
     expect(interpretShell('ip tcp_metrics flush all > /dev/null 2>&1').map((s) => s.kind)).toEqual(['noop']);
-    expect(interpretShell('tc qdisc delete dev tun0 root 2>/dev/null ; tc qdisc add dev tun0 root pfifo limit 0').map((s) => s.kind)).toEqual(['noop', 'noop']);
+    expect(interpretShell('tc qdisc delete dev tun0 root 2>/dev/null ; tc qdisc add dev tun0 root pfifo limit 0')).toEqual([
+      { kind: 'qdisc', dev: 'tun0', qdisc: null, params: {} },
+      { kind: 'qdisc', dev: 'tun0', qdisc: 'pfifo', params: { limit: 0 } },
+    ]);
+    expect(interpretShell('tc qdisc replace dev tun0 root fq')).toEqual([{ kind: 'qdisc', dev: 'tun0', qdisc: 'fq', params: {} }]);
+    expect(interpretShell('tc qdisc replace dev tun0 root fq quantum big')[0]!.kind).toBe('unsupported');
     expect(interpretShell('nstat > /dev/null').map((s) => s.kind)).toEqual(['noop']);
     expect(interpretShell('nstat | grep TcpExtOutOfWindowIcmps > /dev/null')).toEqual([{ kind: 'unsupported', command: 'nstat | grep TcpExtOutOfWindowIcmps > /dev/null' }]);
     expect(interpretShell('ethtool -K tun0 gso off tso off')[0]!.kind).toBe('unsupported');

@@ -4,6 +4,8 @@
 export type ShellStep =
   | { kind: 'sysctl'; name: string; value: string }
   | { kind: 'defaults' }
+  /** `tc qdisc add|replace|delete dev D root [KIND [limit N]]`; kind null: back to the default. */
+  | { kind: 'qdisc'; dev: string; qdisc: string | null; params: Record<string, number> }
   | { kind: 'noop'; command: string }
   | { kind: 'unsupported'; command: string };
 
@@ -79,13 +81,28 @@ function interpretCommand(cmd: string): ShellStep[] {
   if (/^\/tmp\/sysctl_restore_\$\{?PPID\}?\.sh$/.test(prog) && words.length === 1) return [{ kind: 'noop', command: cmd }];
   // A fresh host has no cached metrics.
   if (prog === 'ip' && words[1] === 'tcp_metrics' && words[2] === 'flush') return [{ kind: 'noop', command: cmd }];
-  // The test device's qdisc is a plain FIFO already; deleting it first changes nothing.
-  if (prog === 'tc' && words[1] === 'qdisc' && (words.includes('pfifo') || words[2] === 'delete' || words[2] === 'del')) {
-    return [{ kind: 'noop', command: cmd }];
-  }
+  if (prog === 'tc' && words[1] === 'qdisc') return [tcQdisc(cmd, words)];
   // Resetting the SNMP counters affects nothing a script can observe without nstat itself.
   if (prog === 'nstat' && words.length === 1) return [{ kind: 'noop', command: cmd }];
   return [{ kind: 'unsupported', command: cmd }];
+}
+
+/** The root qdisc of a device: the target installs it (pfifo limit 0 drops everything). */
+function tcQdisc(cmd: string, words: string[]): ShellStep {
+  const op = words[2];
+  const dev = words[words.indexOf('dev') + 1];
+  const root = words.indexOf('root');
+  if (dev === undefined || words.indexOf('dev') < 0 || root < 0) return { kind: 'unsupported', command: cmd };
+  if (op === 'delete' || op === 'del') return { kind: 'qdisc', dev, qdisc: null, params: {} };
+  const qdisc = words[root + 1];
+  if ((op !== 'add' && op !== 'replace') || qdisc === undefined) return { kind: 'unsupported', command: cmd };
+  const params: Record<string, number> = {};
+  for (let i = root + 2; i < words.length; i += 2) {
+    const v = Number(words[i + 1]);
+    if (!Number.isFinite(v)) return { kind: 'unsupported', command: cmd };
+    params[words[i]!] = v;
+  }
+  return { kind: 'qdisc', dev, qdisc, params };
 }
 
 /** Parse a `name = value` sysctl file (common/defaults.sysctl); '#' starts a comment. */

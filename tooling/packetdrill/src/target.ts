@@ -58,6 +58,11 @@ export interface Target {
   advance(untilUsecs: number): void;
   /** Set a sysctl mid-script; false if the target does not know it. */
   sysctl(name: string, value: string): boolean;
+  /**
+   * Replace the root qdisc of `dev` (`tc qdisc replace dev tun0 root pfifo limit 0`); kind
+   * null restores the default. False if the target has no such device or qdisc.
+   */
+  qdisc?(dev: string, kind: string | null, params: Readonly<Record<string, number>>): boolean;
   syscall(name: string, args: readonly SysValue[]): SyscallStart;
   /** Deliver an IPv4 packet from the peer to the stack, as if it arrived on the wire now. */
   inject(packet: Uint8Array): void;
