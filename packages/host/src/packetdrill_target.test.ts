@@ -3,6 +3,7 @@ import {
   AF_INET, EAGAIN, EBADF, EFAULT, F_GETFL, F_SETFL, IPPROTO_UDP, O_NONBLOCK, POLLIN, POLLOUT, SOCK_DGRAM, SO_RCVTIMEO, SO_TYPE,
   SOL_SOCKET, EPOLLIN, EPOLL_CTL_ADD, FIONREAD,
 } from '@knet/include';
+import { cubicParams } from '@knet/tcp-cubic';
 import { createPacketdrillTarget, type PacketdrillTarget, type PdSysValue, type PdSyscallStart } from './packetdrill_target.js';
 
 const LOCAL = 0xc6120001; // 198.18.0.1
@@ -81,6 +82,17 @@ describe('createPacketdrillTarget: system calls', () => {
     expect(t.host.sysctl.get('net.ipv4.ip_forward')).toBe(0);
     expect(t.sysctl('net.ipv4.no_such_thing', '1')).toBe(false);
     t.destroy();
+  });
+
+  test('module parameters are set for the run and put back when the target goes', () => {
+    const before = cubicParams.hystartDetect;
+    const t = target();
+    expect(t.sysctl('module.tcp_cubic.parameters.hystart_detect', '0')).toBe(true);
+    expect(cubicParams.hystartDetect).toBe(0);
+    expect(t.sysctl('module.tcp_cubic.parameters.no_such_param', '0')).toBe(false);
+    expect(t.sysctl('module.no_such_module.parameters.x', '0')).toBe(false);
+    t.destroy();
+    expect(cubicParams.hystartDetect).toBe(before);
   });
 });
 

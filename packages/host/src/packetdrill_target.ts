@@ -11,6 +11,7 @@ import { consumeSkb, netdevAllocSkb, skbChecksumHelp, skbCopyBits, skbPutData } 
 import { allocEtherdev, ethTypeTrans, netifRx, registerNetdev } from '@knet/netdevice';
 import { createVirtualClock } from '@knet/softirq';
 import { Host } from './host.js';
+import { ModuleParams } from './packetdrill_module_params.js';
 import { PacketdrillSyscalls, type PdSysValue, type PdSyscallStart } from './packetdrill_syscalls.js';
 
 export type { PdSysValue, PdSyscallOutcome, PdSyscallStart } from './packetdrill_syscalls.js';
@@ -98,7 +99,9 @@ export function createPacketdrillTarget(config: PacketdrillTargetConfig): Packet
   const DEFAULT_QDISC = 'pfifo';
   check('qdisc', host.tc.qdisc.replace('tun0', DEFAULT_QDISC));
 
+  const moduleParams = new ModuleParams();
   const setSysctl = (name: string, value: string): boolean => {
+    if (name.startsWith('module.')) return moduleParams.set(name, value);
     const cur = host.sysctl.get(name);
     if (cur === undefined) return false;
     const v = sysctlValue(cur, value);
@@ -177,6 +180,7 @@ export function createPacketdrillTarget(config: PacketdrillTargetConfig): Packet
     destroy() {
       listener = () => {};
       calls.abandon();
+      moduleParams.restore();
     },
   };
 }
