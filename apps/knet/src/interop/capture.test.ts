@@ -44,7 +44,7 @@ describe.skipIf(skip !== null && !inCI)(`knet on the wire${skip ? ` (${skip})` :
     const r = await runIn(ns, 'curl', ['-sS', '--max-time', '30', '-o', '/dev/null', '-w', '%{http_code}', 'http://198.18.0.2/small.bin'], 40_000);
     expect(r.out).toBe('200');
     await runIn(ns, 'sh', ['-c', 'printf datagram | socat -u - UDP-SENDTO:198.18.0.2:9'], 10_000);
-    expect((await serve.stop()).code).toBe(0);
+    expect((await serve.stop()).code, serve.err()).toBe(0);
     dump.kill('SIGTERM');
     await waitExit(dump, 5000);
 
@@ -65,6 +65,8 @@ describe.skipIf(skip !== null && !inCI)(`knet on the wire${skip ? ` (${skip})` :
     const syns = await runIn(ns, 'tcpdump', ['-r', kernPcap, '-nn', 'tcp[tcpflags] & tcp-syn != 0'], 20_000);
     expect(syns.out).toMatch(/198\.18\.0\.1\.\d+ > 198\.18\.0\.2\.80: Flags \[S\]/);
     expect(syns.out).toMatch(/198\.18\.0\.2\.80 > 198\.18\.0\.1\.\d+: Flags \[S\.\]/);
+    // The next test uses the same addresses on another TAP.
+    ns.run('ip', ['link', 'del', 'ktapP']);
   }, 120_000);
 
   it('SIGTERM mid-transfer: knet exits promptly and Linux sees a FIN or RST', async () => {
@@ -78,7 +80,7 @@ describe.skipIf(skip !== null && !inCI)(`knet on the wire${skip ? ` (${skip})` :
     await new Promise((r) => setTimeout(r, 500));
     // A hung process would be SIGKILLed by stop() and report the signal instead of 0.
     const { code } = await serve.stop(10_000);
-    expect(code).toBe(0);
+    expect(code, serve.err()).toBe(0);
     expect(await waitExit(fin, 10_000)).toBe(0);
     expect(finIo.out()).toMatch(/198\.18\.0\.2\.80 > 198\.18\.0\.1\.\d+: Flags \[[^\]]*[FR]/);
     const curlCode = await waitExit(curl, 20_000);
