@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import {
-  ErrnoError, NF_DROP, NF_INET_LOCAL_IN, SOL_SOCKET, SOL_TCP, SO_KEEPALIVE, TCP_KEEPIDLE, TCP_NODELAY,
+  ErrnoError, NF_DROP, NF_INET_LOCAL_IN, SHUT_RDWR, SOL_SOCKET, SOL_TCP, SO_KEEPALIVE, TCP_KEEPIDLE, TCP_NODELAY,
 } from '@knet/include';
 import type { VirtualClock } from '@knet/softirq';
 import { nfRegisterNetHook } from '@knet/ipv4';
@@ -191,7 +191,14 @@ describe('KnetSocket and KnetServer over TCP', () => {
   test('error codes: ECONNREFUSED, ETIMEDOUT, ECONNRESET and EPIPE as ErrnoErrors with code', async () => {
     const { clock, a, b } = cableHosts();
     const refused = knetConnect(a.task, { port: 1, host: B });
+    const order: string[] = [];
+    refused.on('connect', () => order.push('connect'));
+    refused.on('error', () => order.push('error'));
+    const refusedClosed = new Promise<boolean>((resolve) => refused.once('close', resolve));
     const [e1] = (await settle(clock, once(refused, 'error').catch((e: unknown) => [e]))) as [ErrnoError & { address: string; port: number }];
+    // net.Socket's order: 'error', then 'close' with hadError.
+    expect(await settle(clock, refusedClosed)).toBe(true);
+    expect(order).toEqual(['error']);
     expect(e1).toBeInstanceOf(ErrnoError);
     expect(e1.code).toBe('ECONNREFUSED');
     expect(e1.syscall).toBe('connect');
@@ -297,10 +304,25 @@ describe('KnetSocket and KnetServer over TCP', () => {
 
   test('listen on a port in use is EADDRINUSE', async () => {
     const { clock, b } = cableHosts();
-    await serve(clock, b, 7009, () => {});
+    // listen(port, host, backlog, cb), as net.Server takes it.
+    const first = knetCreateServer(b.task, () => {});
+    const listening = new Promise<void>((resolve) => first.listen(7009, B, 8, resolve));
+    await settle(clock, listening);
+    expect(first.address()).toEqual({ address: B, family: 'IPv4', port: 7009 });
     const again = knetCreateServer(b.task, () => {});
     again.listen(7009);
     const [err] = (await settle(clock, once(again, 'error').catch((e: unknown) => [e]))) as [ErrnoError];
     expect(err.code).toBe('EADDRINUSE');
+  });
+
+  test('a listener shut down under the server: one EINVAL error, and accepting stops', async () => {
+    const { clock, b } = cableHosts();
+    const srv = await serve(clock, b, 7010, () => {});
+    const errors: string[] = [];
+    srv.on('error', (e: ErrnoError) => errors.push(e.code));
+    expect(b.task.shutdown(srv.fd, SHUT_RDWR)).toBe(0);
+    await runFor(clock, 20);
+    expect(errors).toEqual(['EINVAL']);
+    expect(srv.listening).toBe(false);
   });
 });

@@ -6,7 +6,7 @@ import { Duplex } from 'node:stream';
 import { EventEmitter } from 'node:events';
 import type { ClockEvent, SockaddrIn } from '@knet/include';
 import {
-  AF_INET, EAGAIN, EBADF, EINTR, ErrnoError, INADDR_ANY, MSG_DONTWAIT, SHUT_WR, SOCK_STREAM, SOL_SOCKET, SOL_TCP,
+  AF_INET, EAGAIN, EBADF, ECONNABORTED, EINTR, ErrnoError, INADDR_ANY, MSG_DONTWAIT, SHUT_WR, SOCK_STREAM, SOL_SOCKET, SOL_TCP,
   SO_KEEPALIVE, SO_LINGER, SO_REUSEADDR, TCP_KEEPIDLE, TCP_NODELAY, inetAton, inetNtoa,
 } from '@knet/include';
 import type { Task } from './task.js';
@@ -445,7 +445,11 @@ export class KnetServer extends EventEmitter {
       if (nfd === -EINTR || nfd === -EBADF) return;
       if (nfd < 0) {
         this.emit('error', new ErrnoError(nfd, 'accept'));
-        continue;
+        // A connection that died in the queue is the only error worth another try; anything
+        // else (the listener shut down: EINVAL) would fail again at once.
+        if (nfd === -ECONNABORTED) continue;
+        this.listening = false;
+        return;
       }
       if (this.maxConnections > 0 && this.conns.size >= this.maxConnections) {
         const peer = this.task.getpeername(nfd);
