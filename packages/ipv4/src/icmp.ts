@@ -377,6 +377,7 @@ export function icmpEchoReplyHook(net: Net, cb: (r: EchoReply) => void): () => v
  */
 export function icmpEchoSend(net: Net, daddr: number, id: number, seq: number, payloadLen: number, opts: { saddr?: number; ttl?: number; tos?: number } = {}): number {
   const ip = ipv4Net(net);
+  if (net.trace !== null) traceEvent(net, 'icmpEchoSend');
   const fl4 = newFlowi4();
   fl4.daddr = daddr >>> 0;
   fl4.saddr = opts.saddr ?? 0;

@@ -12,3 +12,4 @@ export * from './ip_output.js';
 export * from './ip_fragment.js';
 export * from './icmp.js';
 export * from './af_inet.js';
+export * from './dst.js';

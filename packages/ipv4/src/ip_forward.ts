@@ -6,6 +6,7 @@ import {
 } from '@knet/include';
 import { kfreeSkbReason, skbCow } from '@knet/skbuff';
 import { traceEvent } from '@knet/netdevice';
+import { dstOutput } from './dst.js';
 import { IP_DF, ipDecreaseTtl, ipHdrFragOff, ipHdrTtl } from './ip_hdr.js';
 import { NF_HOOK } from './netfilter.js';
 import { ipv4Net } from './netns_ipv4.js';
@@ -68,5 +69,5 @@ export function ipForwardFinish(net: Net, _sk: Sock | null, skb: SkBuff): number
   const ip = ipv4Net(net);
   ip.mib.ip.ForwDatagrams++;
   ip.mib.ipExt.OutOctets += skb.len;
-  return skb.dst!.output(skb);
+  return dstOutput(skb);
 }

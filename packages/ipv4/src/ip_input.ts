@@ -5,6 +5,7 @@ import {
 } from '@knet/include';
 import { kfreeSkbReason, pskbMayPull, pskbTrim, skbPull } from '@knet/skbuff';
 import { traceEvent } from '@knet/netdevice';
+import { dstInput } from './dst.js';
 import {
   IPV4_HLEN, ipHdrCsum, ipHdrDaddr, ipHdrIhl, ipHdrLen, ipHdrProtocol, ipHdrSaddr, ipHdrTos, ipHdrTotLen,
   ipHdrVersion, ipIsFragment,
@@ -90,7 +91,7 @@ export function ipRcvFinish(net: Net, _sk: Sock | null, skb: SkBuff): number {
       return NET_RX_DROP;
     }
   }
-  return skb.dst!.input(skb);
+  return dstInput(skb);
 }
 
 /** ip_local_deliver: reassemble fragments, then NF LOCAL_IN. */

@@ -10,6 +10,7 @@ import {
   skbReserve,
 } from '@knet/skbuff';
 import { traceEvent } from '@knet/netdevice';
+import { dstOutput } from './dst.js';
 import {
   IPV4_HLEN, IP_DF, IP_MF, IP_OFFSET, ipHdrBuild, ipHdrDaddr, ipHdrFragOff, ipHdrLen, ipHdrSetFragOff,
   ipHdrSetTotLen, ipOptionsFragment, ipSendCheck,
@@ -192,7 +193,7 @@ export function ipLocalOut(net: Net, sk: Sock | null, skb: SkBuff): number {
   ip.mib.ip.OutRequests++;
   const r = nfHook(NF_INET_LOCAL_OUT, net, sk, skb, null, skb.dst!.dev);
   if (r !== 1) return r;
-  return skb.dst!.output(skb);
+  return dstOutput(skb);
 }
 
 /** ip_output: NF POST_ROUTING, then ip_finish_output. */

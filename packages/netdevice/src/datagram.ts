@@ -1,6 +1,7 @@
 // net/core/datagram.c: the generic receive side of datagram sockets. Nothing sleeps here:
 // where Linux's __skb_wait_for_more_packets would wait, the caller gets -EAGAIN and the
 // socket layer waits on the socket's wait queue, woken by skDataReady.
+import { traceEvent } from './tracepoint.js';
 import type { SkBuff, Sock } from '@knet/include';
 import {
   EAGAIN, EFAULT, ENOENT, ENOTCONN, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDHUP, MSG_DONTWAIT,
@@ -49,6 +50,7 @@ function tryRecvFromQueue(sk: Sock, flags: number, off: PeekOff | null): SkBuff 
  * Linux's non-blocking rule: an empty queue is -EAGAIN even after shutdown.
  */
 export function __skbRecvDatagram(sk: Sock, flags: number, off: PeekOff | null = null): SkBuff | number {
+  if (sk.skNet.trace !== null) traceEvent(sk.skNet, '__skbRecvDatagram');
   const err = sockError(sk);
   if (err !== 0) return err;
   const skb = tryRecvFromQueue(sk, flags, off);

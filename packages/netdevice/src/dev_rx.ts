@@ -122,6 +122,7 @@ export function getRpsCpu(dev: NetDevice, skb: SkBuff): number {
 
 /** __netif_receive_skb */
 export function __netifReceiveSkb(skb: SkBuff): number {
+  traceEvent(skb.dev!.ndNet, '__netifReceiveSkb');
   return __netifReceiveSkbCore(skb);
 }
 
@@ -161,7 +162,11 @@ export function __netifReceiveSkbCore(skb: SkBuff): number {
       prev = pt;
     }
   }
-  if (prev !== null) return prev.func(skb, dev, prev, dev);
+  if (prev !== null) {
+    // deliver_skb: the handler owns the skb from here.
+    traceEvent(net, 'deliverSkb', prev.name);
+    return prev.func(skb, dev, prev, dev);
+  }
   dev.stats.rxDropped++;
   kfreeSkbReason(skb, SKB_DROP_REASON.UNHANDLED_PROTO);
   return NET_RX_DROP;

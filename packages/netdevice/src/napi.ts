@@ -83,6 +83,7 @@ export function napiDisable(napi: NapiStruct): void {
  * If it is already scheduled, MISSED tells the running poll to go round once more.
  */
 export function napiSchedulePrep(napi: NapiStruct): boolean {
+  traceEvent(napi.dev.ndNet, 'napiSchedulePrep');
   const s = napi.state;
   if ((s & NAPI_STATE_DISABLE) !== 0) return false;
   if ((s & NAPI_STATE_SCHED) !== 0) {
@@ -95,6 +96,7 @@ export function napiSchedulePrep(napi: NapiStruct): boolean {
 
 /** ____napi_schedule: onto `cpu`'s poll_list, and NET_RX_SOFTIRQ pending there. */
 export function ____napiSchedule(net: Net, cpu: number, napi: NapiStruct): void {
+  traceEvent(net, '____napiSchedule');
   napi.cpu = cpu;
   net.cpus[cpu]!.softnet.pollList.push(napi);
   raiseNetSoftirq(net, cpu, NET_RX_SOFTIRQ);
@@ -103,6 +105,7 @@ export function ____napiSchedule(net: Net, cpu: number, napi: NapiStruct): void 
 /** __napi_schedule: the caller won napiSchedulePrep; queue on the current CPU. */
 export function __napiSchedule(napi: NapiStruct): void {
   const net = napi.dev.ndNet;
+  traceEvent(net, '__napiSchedule');
   ____napiSchedule(net, net.curCpu, napi);
 }
 

@@ -1,5 +1,6 @@
 // net/core/sock.c: the protocol-neutral struct sock, its default wakeups and memory accounting.
 // Stream and datagram transports share it; nothing here knows TCP or UDP.
+import { traceEvent } from './tracepoint.js';
 import type { DstEntry, Net, Proto, SkBuff, Sock, Socket, SysctlEntry, TimerList } from '@knet/include';
 import {
   AF_INET, ENOMEM, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDHUP, POLLRDBAND, POLLRDNORM,
@@ -66,6 +67,8 @@ export function skWakeWaiters(sk: Sock, mask: number): void {
 
 /** sock_def_readable */
 export function sockDefReadable(sk: Sock): void {
+  // The seeds name this step by its hook, sk->sk_data_ready.
+  if (sk.skNet.trace !== null) traceEvent(sk.skNet, 'skDataReady');
   skWakeWaiters(sk, EPOLLIN | POLLRDNORM | POLLRDBAND);
 }
 
@@ -262,6 +265,7 @@ export function skMemReclaim(sk: Sock): void {
  * buffer is full (the caller frees the skb and counts the drop).
  */
 export function sockQueueRcvSkb(sk: Sock, skb: SkBuff): number {
+  if (sk.skNet.trace !== null) traceEvent(sk.skNet, 'sockQueueRcvSkb');
   if (sk.skRmemAlloc + skb.truesize > sk.skRcvbuf) {
     skDropsAdd(sk);
     return -ENOMEM;

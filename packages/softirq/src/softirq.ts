@@ -1,6 +1,6 @@
 import type { Cpu, Net } from '@knet/include';
 import {
-  CTX_HARDIRQ, CTX_PROCESS, CTX_SOFTIRQ, MAX_SOFTIRQ_RESTART, MAX_SOFTIRQ_TIME_MS, NR_SOFTIRQS,
+  CTX_HARDIRQ, CTX_PROCESS, CTX_SOFTIRQ, MAX_SOFTIRQ_RESTART, MAX_SOFTIRQ_TIME_MS, NR_SOFTIRQS, SOFTIRQ_NAMES,
 } from '@knet/include';
 import { type SoftirqAction, SoftirqCpu, softirqNet } from './softirq_net.js';
 
@@ -21,6 +21,8 @@ export function __raiseSoftirqIrqoff(cpu: Cpu, nr: number): void {
  * would, so ksoftirqd is woken.
  */
 export function raiseSoftirqIrqoff(cpu: Cpu, nr: number): void {
+  const t = cpu.net.trace;
+  if (t) t.event('__raiseSoftirqIrqoff', cpu.id, cpu.ctx, SOFTIRQ_NAMES[nr]);
   cpu.softirqPending |= 1 << nr;
   if (cpu.ctx === CTX_PROCESS && cpu.bhDisabled === 0) wakeupSoftirqd(cpu);
 }
@@ -50,6 +52,8 @@ export function runKsoftirqd(cpu: Cpu): void {
  */
 export function __doSoftirq(cpu: Cpu): void {
   const net = cpu.net;
+  const t = net.trace;
+  if (t) t.event('__doSoftirq', cpu.id, cpu.ctx);
   const vec = softirqNet(net).vec;
   const clock = net.clock;
   const end = clock.now() + MAX_SOFTIRQ_TIME_MS;
