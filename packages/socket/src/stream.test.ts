@@ -6,7 +6,7 @@ import {
   AF_INET, EAGAIN, EALREADY, ECONNABORTED, ECONNREFUSED, ECONNRESET, EINPROGRESS, EINTR, EISCONN, ENOTCONN, EPIPE,
   EPOLLET, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLL_CTL_ADD, ETIMEDOUT, F_GETFL, IPPROTO_TCP, MSG_WAITALL,
   NF_ACCEPT, NF_DROP, NF_INET_LOCAL_IN, O_NONBLOCK, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, SHUT_WR,
-  SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET, SOL_TCP, SO_ERROR, SO_LINGER, SO_RCVTIMEO, SO_SNDBUF, SO_SNDTIMEO,
+  SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET, SOL_TCP, SO_ERROR, SO_LINGER, SO_RCVLOWAT, SO_RCVTIMEO, SO_SNDBUF, SO_SNDTIMEO,
   TCP_SYNCNT, TCP_CLOSE, TCP_FIN_WAIT2, TCP_TIME_WAIT,
 } from '@knet/include';
 import type { SkBuff } from '@knet/include';
@@ -208,6 +208,25 @@ describe('data, readiness and backpressure', () => {
     expect(b.task.recv(s, buf)).toBe(2);
     expect(text(buf, 2)).toBe('kl');
     expect(b.task.recv(s, buf)).toBe(-EAGAIN);
+  });
+
+  test('SO_RCVLOWAT: no POLLIN below it; a blocking read waits for it, a non-blocking one takes what is there', async () => {
+    const { clock, a, b, c, s } = await connectedPair(5013);
+    expect(b.task.setsockopt(s, SOL_SOCKET, SO_RCVLOWAT, 10)).toBe(0);
+    a.task.send(c, bytes('12345'));
+    await runFor(clock, 20);
+    expect(pollOne(b.task, s, POLLIN)).toBe(0);
+    const buf = new Uint8Array(64);
+    const reading = b.task.recvAsync(s, buf);
+    clock.schedule(30, () => a.task.send(c, bytes('6789')));
+    clock.schedule(60, () => a.task.send(c, bytes('abc')));
+    const t0 = clock.now();
+    expect(await settle(clock, reading)).toBe(12);
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(60);
+    expect(text(buf, 12)).toBe('123456789abc');
+    a.task.send(c, bytes('xy'));
+    await runFor(clock, 20);
+    expect(b.task.recv(s, buf, MSG_DONTWAIT_FLAG)).toBe(2);
   });
 
   test('a full send buffer: EAGAIN and no POLLOUT; the reader drains it, EPOLLOUT and a blocking send finish', async () => {

@@ -429,26 +429,30 @@ export class Task {
   }
 
   /**
-   * recvmsg that sleeps for data (SO_RCVTIMEO → -EAGAIN). With MSG_WAITALL a stream socket
-   * keeps reading until the buffer is full, the peer ends, or an error (returning what it has).
+   * recvmsg that sleeps for data (SO_RCVTIMEO → -EAGAIN). A blocking stream socket keeps
+   * reading until it has its target, as tcp_recvmsg does (sock_rcvlowat): SO_RCVLOWAT bytes, or
+   * with MSG_WAITALL the whole buffer; the peer ending, an error or the timeout cut it short
+   * (returning what it has).
    */
   recvmsgAsync(fd: number, msg: Msghdr, flags = 0, opts: WaitOptions = {}): Promise<number> {
     const sock = this.sockfdLookup(fd);
     if (typeof sock === 'number') return Promise.resolve(sock);
-    const waitall = (flags & MSG_WAITALL) !== 0 && sock.type === SOCK_STREAM;
-    const total = waitall ? iovLen(msg.iov) : 0;
+    const stream = sock.type === SOCK_STREAM;
+    const total = iovLen(msg.iov);
+    const lowat = Math.max(sock.sk?.skRcvlowat ?? 1, 1);
+    const target = !stream ? 0 : (flags & MSG_WAITALL) !== 0 ? total : Math.min(lowat, total);
     let got = 0;
     const fullIov = msg.iov;
     const attempt = () => {
       if (this.file(fd)?.sock !== sock) return got > 0 ? got : -EBADF;
-      if (waitall && got > 0) msg.iov = iovAdvance(fullIov, got);
+      if (stream && got > 0) msg.iov = iovAdvance(fullIov, got);
       const r = this.recvmsg(fd, msg, flags & ~MSG_WAITALL);
       msg.iov = fullIov;
       if (r === -EAGAIN) return this.nonblock(sock, flags) ? (got > 0 ? got : r) : WOULD_BLOCK;
       if (r < 0) return got > 0 ? got : r;
       got += r;
-      if (waitall && r > 0 && got < total) return WOULD_BLOCK;
-      return waitall ? got : r;
+      if (stream && r > 0 && got < target && !this.nonblock(sock, flags)) return WOULD_BLOCK;
+      return stream ? got : r;
     };
     return waitEvent(this.net, [sock.wq], READ_EVENTS, this.timeo(sock, opts, true), opts.signal, attempt,
       () => (got > 0 ? got : -EAGAIN));
