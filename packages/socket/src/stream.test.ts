@@ -344,6 +344,18 @@ describe('half-close, reset and close', () => {
     expect(a.task.send(c, bytes('x'))).toBe(-EPIPE);
   });
 
+  test('closing a listener resets the connections still in its accept queue', async () => {
+    const { clock, a, b } = tcpHosts();
+    const l = listener(b.task, 5026);
+    const c = a.task.socket(AF_INET, SOCK_STREAM, 0);
+    expect(await settle(clock, a.task.connectAsync(c, sin(B, 5026)))).toBe(0);
+    const reader = a.task.recvAsync(c, new Uint8Array(8));
+    expect(b.task.close(l)).toBe(0);
+    expect(await settle(clock, reader)).toBe(-ECONNRESET);
+    // The port is free again at once.
+    expect(listener(b.task, 5026)).toBeGreaterThanOrEqual(0);
+  });
+
   test('SO_LINGER {1, 0}: close sends RST at once, nothing lingers in TIME_WAIT', async () => {
     const { clock, a, b, c, s } = await connectedPair(5023);
     expect(a.task.setsockopt(c, SOL_SOCKET, SO_LINGER, { l_onoff: 1, l_linger: 0 })).toBe(0);
