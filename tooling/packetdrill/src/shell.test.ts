@@ -23,6 +23,7 @@ describe('shell lines', () => {
       { kind: 'sysctl', name: 'net.ipv4.tcp_min_tso_segs', value: '10' },
     ]);
     expect(interpretShell('sysctl -q net.ipv4.tcp_ecn=1  # fully enabled')).toEqual([{ kind: 'sysctl', name: 'net.ipv4.tcp_ecn', value: '1' }]);
+    expect(interpretShell('sysctl -q net/ipv4/tcp_pacing_ss_ratio=200')).toEqual([{ kind: 'sysctl', name: 'net.ipv4.tcp_pacing_ss_ratio', value: '200' }]);
     expect(interpretShell('echo 3 > /sys/module/tcp_cubic/parameters/hystart_detect')).toEqual([
       { kind: 'sysctl', name: 'module.tcp_cubic.parameters.hystart_detect', value: '3' },
     ]);

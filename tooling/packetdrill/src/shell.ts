@@ -66,9 +66,10 @@ function interpretCommand(cmd: string): ShellStep[] {
     const steps: ShellStep[] = [];
     for (const w of words.slice(1)) {
       if (/^-[qwe]+$/.test(w)) continue;
-      const m = /^([a-z0-9_.]+)=(.*)$/.exec(w);
+      // sysctl takes net/ipv4/x as well as net.ipv4.x.
+      const m = /^([a-z0-9_./]+)=(.*)$/.exec(w);
       if (!m) return [{ kind: 'unsupported', command: cmd }];
-      steps.push({ kind: 'sysctl', name: m[1]!, value: m[2]! });
+      steps.push({ kind: 'sysctl', name: m[1]!.replace(/\//g, '.'), value: m[2]! });
     }
     return steps;
   }
