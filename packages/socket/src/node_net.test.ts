@@ -157,6 +157,8 @@ describe('KnetSocket and KnetServer over TCP', () => {
     expect(rs.readableLength).toBeLessThanOrEqual(65536 + 65536);
     expect(rs.bytesRead).toBe(rs.readableLength);
     expect(c.writableNeedDrain).toBe(true);
+    // net.Socket counts what write() was given, queued or not.
+    expect(c.bytesWritten).toBe(written);
     const body = collect(rs);
     rs.resume();
     c.end();

@@ -294,22 +294,26 @@ export class KnetSocket extends Duplex {
       return;
     }
     const first = n > 0 ? n : 0;
-    if (first > 0) {
-      this.written += first;
-      this.touch();
-    }
+    if (first > 0) this.touch();
+    // Counted when the write completes: until then writableLength still holds these bytes.
     if (first === total) {
+      this.written += first;
       cb();
       return;
     }
     const rest = first > 0 ? iovAdvance(iov, first) : iov;
     void this.task.sendmsgAsync(this.fd, { name: null, iov: rest, flags: 0 }, 0, { signal: this.ac.signal }).then((m) => {
-      if (m === -EINTR && this.destroyed) return;
+      // As stream_base_commons' onWriteComplete: a write ending after destroy completes quietly.
+      if (this.destroyed) {
+        cb();
+        return;
+      }
       if (m < 0) {
+        this.written += first;
         cb(new ErrnoError(m, 'write'));
         return;
       }
-      this.written += m;
+      this.written += first + m;
       this.touch();
       cb();
     });
