@@ -2,7 +2,7 @@
 // (RFC 793/9293, PAWS per RFC 7323, RFC 5961), the ACK engine (RTT per RFC 6298, SACK
 // scoreboard per RFC 6675 with D-SACK per RFC 2883, NewReno, RACK, PRR, F-RTO, undo),
 // in-order and out-of-order data queueing, delayed ACKs and the state machine.
-import type { SkBuff } from '@knet/include';
+import type { AckSample, SkBuff } from '@knet/include';
 import {
   TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCPHDR_URG, TCPHDR_ECE, TCPHDR_CWR,
   TCP_ESTABLISHED, TCP_SYN_SENT, TCP_SYN_RECV, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_TIME_WAIT, TCP_CLOSE,
@@ -807,7 +807,7 @@ function tcpAckUpdateWindow(sk: TcpSock, skb: SkBuff, ack: number, ackSeq: numbe
   let flag = 0;
   const th = skb.transportHeader;
   let nwin = thWindow(skb.head, th);
-  if (!(skb.cb.tcpFlags & TCPHDR_SYN)) nwin = nwin * 2 ** sk.rxOpt.sndWscale;
+  if (!(skb.cb.tcpFlags & TCPHDR_SYN)) nwin <<= sk.rxOpt.sndWscale;
   if (tcpMayUpdateWindow(sk, ack, ackSeq, nwin)) {
     flag |= FLAG_WIN_UPDATE;
     tcpUpdateWl(sk, ackSeq);
@@ -822,6 +822,9 @@ function tcpAckUpdateWindow(sk: TcpSock, skb: SkBuff, ack: number, ackSeq: numbe
   tcpSndUnaUpdate(sk, ack);
   return flag;
 }
+
+/** struct ack_sample, reused: the modules read it during the call only. */
+const ackSample: AckSample = { pktsAcked: 0, rttUs: 0, inFlight: 0 };
 
 /** tcp_clean_rtx_queue: drop what the cumulative ACK covers; RTT samples; returns flags. */
 function tcpCleanRtxQueue(sk: TcpSock, priorFack: number, priorSndUna: number, st: SackState): number {
@@ -890,7 +893,13 @@ function tcpCleanRtxQueue(sk: TcpSock, priorFack: number, priorSndUna: number, s
     } else if (before(reord, priorFack) && reord) tcpCheckSackReordering(sk, reord, 0);
   } else if (rttUpdate && sackRttUs >= 0) flag |= FLAG_SET_XMIT_TIMER;
   const ops = sk.icskCaOps;
-  if (ops !== null && ops.pktsAcked) ops.pktsAcked(sk, { pktsAcked, rttUs: sk.rs.rttUs, inFlight: tcpPacketsInFlight(sk) });
+  if (ops !== null && ops.pktsAcked) {
+    const s = ackSample;
+    s.pktsAcked = pktsAcked;
+    s.rttUs = sk.rs.rttUs;
+    s.inFlight = tcpPacketsInFlight(sk);
+    ops.pktsAcked(sk, s);
+  }
   void priorSndUna;
   void tn;
   return flag;
@@ -1114,7 +1123,7 @@ function tcpPawsCheck(sk: TcpSock, win: number): boolean {
 function tcpDisorderedAck(sk: TcpSock, skb: SkBuff): boolean {
   const seq = skb.cb.seq, ack = skb.cb.ackSeq;
   return (skb.cb.tcpFlags & TCPHDR_ACK) !== 0 && seq === skb.cb.endSeq && seq === sk.rcvNxt && ack === sk.sndUna &&
-    !tcpMayUpdateWindow(sk, ack, seq, thWindow(skb.head, skb.transportHeader) * 2 ** sk.rxOpt.sndWscale) &&
+    !tcpMayUpdateWindow(sk, ack, seq, (thWindow(skb.head, skb.transportHeader) << sk.rxOpt.sndWscale)) &&
     ((sk.rxOpt.tsRecent - sk.rxOpt.rcvTsval) | 0) <= Math.floor((sk.icskRto * 1024) / 1000);
 }
 
@@ -1856,7 +1865,7 @@ export function tcpRcvEstablished(sk: TcpSock, skb: SkBuff): void {
   sk.rxOpt.sackOff = 0;
   // Header prediction: pure ACK flags, our usual header length, the same window, in order.
   if ((flags & HP_MASK) === TCPHDR_ACK && hlen === sk.tcpHeaderLen && fastPathOk(sk) &&
-    thWindow(b, th) * 2 ** sk.rxOpt.sndWscale === sk.sndWnd && skb.cb.seq === sk.rcvNxt && !after(skb.cb.ackSeq, sk.sndNxt)) {
+    (thWindow(b, th) << sk.rxOpt.sndWscale) === sk.sndWnd && skb.cb.seq === sk.rcvNxt && !after(skb.cb.ackSeq, sk.sndNxt)) {
     let ok = true;
     if (hlen === 20 + TCPOLEN_TSTAMP_ALIGNED) {
       if (b[th + 20] === 1 && b[th + 21] === 1 && b[th + 22] === 8 && b[th + 23] === 10) {
@@ -2110,7 +2119,7 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff): number {
       tcpSetState(sk, TCP_ESTABLISHED);
       sk.skStateChange(sk);
       sk.sndUna = skb.cb.ackSeq;
-      sk.sndWnd = thWindow(skb.head, skb.transportHeader) * 2 ** sk.rxOpt.sndWscale;
+      sk.sndWnd = (thWindow(skb.head, skb.transportHeader) << sk.rxOpt.sndWscale);
       sk.sndWl1 = skb.cb.seq;
       sk.icskRetransmits = 0;
       tcpInitTransfer(sk);

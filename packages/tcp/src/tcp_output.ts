@@ -6,14 +6,13 @@ import {
   TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCP_CLOSE, TCP_SYN_SENT, TCP_LISTEN,
   CHECKSUM_PARTIAL, CHECKSUM_NONE, IPPROTO_TCP, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM, NETIF_F_TSO, NETIF_F_GSO,
   SKB_GSO_TCPV4, MAX_TCP_HEADER, CA_EVENT_TX_START, CA_EVENT_CWND_RESTART, TCP_CA_Open, SKB_DROP_REASON,
-  SOCK_DEAD, EPOLLOUT, EBUSY, SKB_TRUESIZE_OVERHEAD,
+  SOCK_DEAD, SOCK_NOSPACE, EBUSY, SKB_TRUESIZE_OVERHEAD,
 } from '@knet/include';
 import {
   allocSkb, skbReserve, skbPush, skbPut, skbClone, skbCloned, pskbCopy, skbTrim, skbCopyBits, skbQueueTail,
   skbUnlink, skbInsertAfter, kfreeSkb, csumPartial, csumTcpudpMagic, skbPull, consumeSkb, skbPeek,
 } from '@knet/skbuff';
-import { skSetOwnerW, skStreamMemoryFree, skWakeWaiters, sysctlInt, traceEvent } from '@knet/netdevice';
-import { delTimer } from '@knet/softirq';
+import { skSetOwnerW, sysctlInt, traceEvent } from '@knet/netdevice';
 import {
   tcpSetSource, tcpSetDest, tcpSetSeq, tcpSetAckSeq, tcpSetHdrLen, tcpSetFlags, tcpSetWindow, tcpSetCheck,
   tcpSetUrgPtr, TCP_HLEN, TCP_CSUM_OFFSET,
@@ -30,7 +29,7 @@ import {
 } from './tcp_defs.js';
 import { tcpNet } from './tcp_net.js';
 import {
-  ICSK_ACK_SCHED, ICSK_ACK_TIMER, ICSK_TIME_RETRANS, ICSK_TIME_PROBE0, ICSK_TIME_LOSS_PROBE, ICSK_TIME_REO_TIMEOUT,
+  ICSK_ACK_SCHED, ICSK_ACK_TIMER, ICSK_TIME_DACK, ICSK_TIME_RETRANS, ICSK_TIME_PROBE0, ICSK_TIME_LOSS_PROBE, ICSK_TIME_REO_TIMEOUT,
   type TcpSock, type TcpRequestSock,
 } from './tcp_sock.js';
 import { inetCskResetXmitTimer, inetCskClearXmitTimer, tcpResetXmitTimer } from './tcp_timer.js';
@@ -254,8 +253,9 @@ export function tcpSelectWindow(sk: TcpSock): number {
   sk.rcvWnd = newWin;
   sk.rcvWup = sk.rcvNxt;
   if (!ws && tn.sysctl.tcp_workaround_signed_windows) newWin = Math.min(newWin, MAX_TCP_WINDOW);
-  else newWin = Math.min(newWin, 65535 * 2 ** ws);
-  newWin = Math.floor(newWin / 2 ** ws);
+  else newWin = Math.min(newWin, 65535 << ws);
+  // ws ≤ 14 (RFC 7323 §2.3): every value here fits an int32.
+  newWin >>= ws;
   if (newWin === 0) {
     if (oldWin) tn.ext.TCPToZeroWindowAdv++;
   } else if (oldWin === 0) tn.ext.TCPFromZeroWindowAdv++;
@@ -323,8 +323,7 @@ function tcpEventDataSent(sk: TcpSock): void {
 function tcpEventAckSent(sk: TcpSock, rcvNxt: number): void {
   if (sk.icskAck.quick > 0) sk.icskAck.quick--;
   if (rcvNxt !== sk.rcvNxt) return;
-  sk.icskAck.pending = 0;
-  delTimer(sk.skNet, sk.icskDelackTimer);
+  inetCskClearXmitTimer(sk, ICSK_TIME_DACK);
 }
 
 /**
@@ -1129,16 +1128,24 @@ export function tcpSendSynack(listener: TcpSock, req: TcpRequestSock): number {
   return err > 0 ? 0 : err;
 }
 
-/** Wake writers when the queue fell below the limits (tcp_check_space / tcp_new_space). */
+/** tcp_check_space: only a writer that found the buffer full (SOCK_NOSPACE) needs waking. */
 export function tcpCheckSpace(sk: TcpSock): void {
-  if (sk.skSocket === null) return;
-  if (sk.skWmemQueued < sk.skSndbuf && skStreamMemoryFree(sk) && !(sk.skFlags & SOCK_DEAD)) {
+  if (sk.skSocket !== null && (sk.skFlags & SOCK_NOSPACE) && !(sk.skFlags & SOCK_DEAD)) tcpNewSpace(sk);
+}
+
+/** tcp_new_space: grow the send buffer while cwnd is not filled, then sk_write_space. */
+function tcpNewSpace(sk: TcpSock): void {
+  if (tcpShouldExpandSndbuf(sk)) {
     tcpSndbufExpand(sk);
-    if (sk.skSndbuf - sk.skWmemQueued >= sk.skWmemQueued >> 1) {
-      sk.skWriteSpace(sk);
-      skWakeWaiters(sk, EPOLLOUT);
-    }
+    sk.sndCwndStamp = sk.jiffies;
   }
+  sk.skWriteSpace(sk);
+}
+
+/** tcp_should_expand_sndbuf (no global memory pressure model here). */
+function tcpShouldExpandSndbuf(sk: TcpSock): boolean {
+  if (sk.skUserlocks & 1) return false; // SOCK_SNDBUF_LOCK
+  return tcpPacketsInFlight(sk) < sk.sndCwnd;
 }
 
 /** tcp_sndbuf_expand: grow sk_sndbuf to hold two windows of segments (unless SO_SNDBUF was set). */
@@ -1152,7 +1159,8 @@ export function tcpSndbufExpand(sk: TcpSock): void {
   nrSegs = 0;
 }
 
+/** roundup_pow_of_two */
 function roundPow2(x: number): number {
-  return 2 ** Math.ceil(Math.log2(x));
+  return x <= 1 ? 1 : x > 0x40000000 ? 2 ** (32 - Math.clz32(x - 1)) : 1 << (32 - Math.clz32(x - 1));
 }
 

@@ -5,7 +5,7 @@ import {
   TCP_CLOSE, TCP_SYN_SENT, TCP_SYN_RECV, TCP_LISTEN, TCP_FIN_WAIT2, TCP_ESTABLISHED, ETIMEDOUT,
   SOCK_DEAD, SOCK_KEEPOPEN, TCP_CA_Open, TCP_CA_Disorder, TCP_CA_Recovery, TCP_CA_CWR, TCP_CA_Loss,
 } from '@knet/include';
-import { modTimer, delTimer } from '@knet/softirq';
+import { modTimer, delTimer, type TimerList } from '@knet/softirq';
 import {
   ICSK_ACK_SCHED, ICSK_ACK_TIMER, ICSK_TIME_RETRANS, ICSK_TIME_PROBE0, ICSK_TIME_LOSS_PROBE,
   ICSK_TIME_REO_TIMEOUT, ICSK_TIME_DACK, type TcpSock, type TcpRequestSock, type TcpTimewaitSock,
@@ -17,6 +17,15 @@ import { tcpEnterLoss, tcpDone, tcpWriteQueuePurge } from './tcp_input.js';
 import { tcpRackReoTimeout } from './tcp_recovery.js';
 import { tcpTimeWait, inetTwskKill, reqskQueueDrop } from './tcp_minisocks.js';
 
+/**
+ * sk_reset_timer for the per-ACK re-arms. The handlers re-arm themselves while the deadline
+ * lies ahead (icsk_timeout, icsk_ack.timeout), so a pending timer that fires no later than
+ * the new deadline is left alone: one timer operation per flight instead of one per ACK.
+ */
+function skResetTimerLazy(sk: TcpSock, t: TimerList, expires: number): void {
+  if (!t.pending || t.expires > expires) modTimer(sk.skNet, t, expires);
+}
+
 /** inet_csk_reset_xmit_timer */
 export function inetCskResetXmitTimer(sk: TcpSock, what: number, when: number, maxWhen: number): void {
   if (when > maxWhen) when = maxWhen;
@@ -25,26 +34,24 @@ export function inetCskResetXmitTimer(sk: TcpSock, what: number, when: number, m
   if (what === ICSK_TIME_DACK) {
     sk.icskAck.pending |= ICSK_ACK_TIMER;
     sk.icskAck.timeout = now + when;
-    modTimer(sk.skNet, sk.icskDelackTimer, sk.icskAck.timeout);
+    skResetTimerLazy(sk, sk.icskDelackTimer, sk.icskAck.timeout);
     return;
   }
   sk.icskPending = what;
   sk.icskTimeout = now + when;
-  modTimer(sk.skNet, sk.icskRetransmitTimer, sk.icskTimeout);
+  skResetTimerLazy(sk, sk.icskRetransmitTimer, sk.icskTimeout);
 }
 
 /** tcp_reset_xmit_timer */
 export const tcpResetXmitTimer = inetCskResetXmitTimer;
 
-/** inet_csk_clear_xmit_timer */
+/**
+ * inet_csk_clear_xmit_timer: Linux builds without INET_CSK_CLEAR_TIMERS, so only the pending
+ * bits go; the timer may still fire and finds nothing to do.
+ */
 export function inetCskClearXmitTimer(sk: TcpSock, what: number): void {
-  if (what === ICSK_TIME_DACK) {
-    sk.icskAck.pending = 0;
-    delTimer(sk.skNet, sk.icskDelackTimer);
-    return;
-  }
-  sk.icskPending = 0;
-  delTimer(sk.skNet, sk.icskRetransmitTimer);
+  if (what === ICSK_TIME_DACK) sk.icskAck.pending = 0;
+  else sk.icskPending = 0;
 }
 
 /** inet_csk_clear_xmit_timers */
