@@ -6,7 +6,7 @@ import {
   AF_INET, EAGAIN, EALREADY, ECONNABORTED, ECONNREFUSED, ECONNRESET, EINPROGRESS, EINTR, EISCONN, ENOTCONN, EPIPE,
   EPOLLET, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLL_CTL_ADD, ETIMEDOUT, F_GETFL, IPPROTO_TCP, MSG_WAITALL,
   NF_ACCEPT, NF_DROP, NF_INET_LOCAL_IN, O_NONBLOCK, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, SHUT_WR,
-  SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET, SOL_TCP, SO_ERROR, SO_LINGER, SO_RCVLOWAT, SO_RCVTIMEO, SO_SNDBUF, SO_SNDTIMEO,
+  SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET, SOL_TCP, SO_ERROR, SO_LINGER, SO_KEEPALIVE, SO_RCVLOWAT, SO_RCVTIMEO, SO_SNDBUF, SO_SNDTIMEO, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL,
   TCP_SYNCNT, TCP_CLOSE, TCP_FIN_WAIT2, TCP_TIME_WAIT,
 } from '@knet/include';
 import type { SkBuff } from '@knet/include';
@@ -354,6 +354,20 @@ describe('half-close, reset and close', () => {
     expect(await settle(clock, reader)).toBe(-ECONNRESET);
     // The port is free again at once.
     expect(listener(b.task, 5026)).toBeGreaterThanOrEqual(0);
+  });
+
+  test('keepalive probes to a dead peer wake a blocked reader with ETIMEDOUT', async () => {
+    const { clock, a, b, c } = await connectedPair(5027);
+    expect(a.task.setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, 1)).toBe(0);
+    expect(a.task.setsockopt(c, SOL_TCP, TCP_KEEPIDLE, 2)).toBe(0);
+    expect(a.task.setsockopt(c, SOL_TCP, TCP_KEEPINTVL, 1)).toBe(0);
+    expect(a.task.setsockopt(c, SOL_TCP, TCP_KEEPCNT, 3)).toBe(0);
+    dropTcpIn(b);
+    const t0 = clock.now();
+    expect(await settle(clock, a.task.recvAsync(c, new Uint8Array(8)))).toBe(-ETIMEDOUT);
+    // Idle 2 s, then three unanswered probes a second apart.
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(5000);
+    expect(clock.now() - t0).toBeLessThan(6000);
   });
 
   test('SO_LINGER {1, 0}: close sends RST at once, nothing lingers in TIME_WAIT', async () => {
