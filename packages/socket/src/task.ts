@@ -5,7 +5,8 @@
 // (connect: -EINPROGRESS). Each blocking call also has an `…Async` form that sleeps on the
 // socket's wait queue on the host's clock, honouring O_NONBLOCK and MSG_DONTWAIT (no sleep),
 // SO_RCVTIMEO/SO_SNDTIMEO (-EAGAIN on expiry; connect: -EINPROGRESS) and an AbortSignal
-// (the call resolves to -EINTR, as a signal interrupting the sleep would).
+// (the call resolves to -EINTR, as a signal interrupting the sleep would). closeAsync is the
+// one sleeping close: it lingers for SO_LINGER whatever O_NONBLOCK says, as Linux's close does.
 import type { Msghdr, Net, SockaddrIn, Sock, Socket, SockoptVal, WaitQueueHead } from '@knet/include';
 import {
   EAGAIN, EBADF, EINPROGRESS, EALREADY, EINVAL, EMFILE, ENOTSOCK, EPOLLIN, EPOLLOUT, FIONBIO, F_GETFL,
