@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import type { SockaddrIn } from '@knet/include';
 import {
-  AF_INET, EAGAIN, EALREADY, ECONNABORTED, ECONNREFUSED, ECONNRESET, EINPROGRESS, EINTR, EISCONN, ENOTCONN, EPIPE,
+  AF_INET, EAGAIN, EALREADY, EBADF, ECONNABORTED, ECONNREFUSED, ECONNRESET, EINPROGRESS, EINTR, EISCONN, ENOTCONN, EPIPE,
   EPOLLET, EPOLLIN, EPOLLOUT, EPOLL_CTL_ADD, ETIMEDOUT, F_GETFL, IPPROTO_TCP, MSG_DONTWAIT, MSG_WAITALL,
   NF_ACCEPT, NF_DROP, NF_INET_LOCAL_IN, O_NONBLOCK, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, SHUT_WR,
   SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET, SOL_TCP, SO_ERROR, SO_LINGER, SO_KEEPALIVE, SO_RCVLOWAT, SO_RCVTIMEO, SO_SNDBUF, SO_SNDTIMEO, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL,
@@ -418,6 +418,13 @@ describe('half-close, reset and close', () => {
     expect(closedAt).toBeGreaterThan(t0);
     expect(await settle(clock, reader)).toBe(0);
     expect(got).toBe(queued);
+  });
+
+  test('closeAsync without SO_LINGER returns at once; a bad fd is EBADF', async () => {
+    const { a, c } = await connectedPair(5028);
+    expect(await a.task.closeAsync(c)).toBe(0);
+    expect(a.task.fds()).not.toContain(c);
+    expect(await a.task.closeAsync(c)).toBe(-EBADF);
   });
 
   test('SO_LINGER {1, 2} to a peer that stopped answering: closeAsync returns after 2 s, the close goes on', async () => {
