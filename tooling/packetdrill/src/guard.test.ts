@@ -1,5 +1,5 @@
 // CI guard: every script in expected-passes.txt must keep passing against knet, and the
-// runner's own scripts must pass against the fake target.
+// runner's own scripts must pass against the fake target and against knet.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,8 @@ import { loadTarget } from './load-target.js';
 import { packageRoot, tcpSuiteDir } from './paths.js';
 import { loadDefaults, runFile } from './suite.js';
 import { createFakeTarget } from './test/fake-target.js';
+import type { TargetFactory } from './target.js';
+import { createPacketdrillTarget } from '@knet/host';
 
 const listed = readFileSync(join(packageRoot, 'expected-passes.txt'), 'utf8')
   .split('\n')
@@ -46,6 +48,11 @@ describe("the runner's own scripts against the fake target", () => {
 });
 
 describe("the runner's own scripts against knet", () => {
+  it("loads @knet/host's factory, which has the Target shape", async () => {
+    const hostFactory: TargetFactory = createPacketdrillTarget;
+    expect((await loadTarget()).factory).toBe(hostFactory);
+  });
+
   const dir = join(packageRoot, 'test-scripts', 'knet');
   const scripts = readdirSync(dir).filter((f) => f.endsWith('.pkt')).sort();
 
