@@ -2,7 +2,7 @@
 // through untouched: no source routing, record route or router alert processing here.
 import type { Net, SkBuff, Sock } from '@knet/include';
 import {
-  CHECKSUM_NONE, NF_INET_FORWARD, PACKET_HOST, SKB_DROP_REASON,
+  CHECKSUM_COMPLETE, CHECKSUM_NONE, NF_INET_FORWARD, PACKET_HOST, SKB_DROP_REASON,
 } from '@knet/include';
 import { kfreeSkbReason, skbCow } from '@knet/skbuff';
 import { traceEvent } from '@knet/netdevice';
@@ -37,7 +37,9 @@ export function ipForward(skb: SkBuff): number {
     kfreeSkbReason(skb, SKB_DROP_REASON.OTHERHOST);
     return 0;
   }
-  skb.ipSummed = CHECKSUM_NONE;
+  // skb_forward_csum: a receive-side sum no longer matches once the TTL changes; a GRO train's
+  // CHECKSUM_PARTIAL stays, so the output device (or software GSO) fills in each segment's.
+  if (skb.ipSummed === CHECKSUM_COMPLETE) skb.ipSummed = CHECKSUM_NONE;
   // RFC 1812 §5.3.1: a packet that would leave with TTL 0 is answered with time exceeded.
   if (ipHdrTtl(skb.head, skb.networkHeader) <= 1) {
     ip.mib.ip.InHdrErrors++;
