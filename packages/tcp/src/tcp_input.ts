@@ -617,7 +617,7 @@ function tcpCheckSackReordering(sk: TcpSock, lowSeq: number, ts: number): void {
   if (!before(lowSeq, fack)) return;
   const metric = (fack - lowSeq) >>> 0;
   if (metric > sk.reordering * sk.mssCache && sk.mssCache) {
-    sk.reordering = Math.min(tn.sysctl.tcp_max_reordering, Math.ceil((metric + sk.mssCache - 1) / sk.mssCache));
+    sk.reordering = Math.min(tn.sysctl.tcp_max_reordering, Math.floor((metric + sk.mssCache - 1) / sk.mssCache));
   }
   sk.reordSeen++;
   if (ts) tn.ext.TCPTSReorder++;

@@ -5,7 +5,7 @@ import type { SkBuff } from '@knet/include';
 import {
   TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCP_CLOSE, TCP_SYN_SENT, TCP_LISTEN,
   CHECKSUM_PARTIAL, CHECKSUM_NONE, IPPROTO_TCP, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM, NETIF_F_TSO, NETIF_F_GSO,
-  SKB_GSO_TCPV4, MAX_TCP_HEADER, CA_EVENT_TX_START, CA_EVENT_CWND_RESTART, TCP_CA_Open, SKB_DROP_REASON,
+  SKB_GSO_TCPV4, MAX_TCP_HEADER, CA_EVENT_TX_START, CA_EVENT_CWND_RESTART, TCP_CA_Open, TCP_CA_CWR, TCP_CA_Recovery, SKB_DROP_REASON,
   SOCK_DEAD, SOCK_NOSPACE, EBUSY, SKB_TRUESIZE_OVERHEAD,
 } from '@knet/include';
 import {
@@ -75,6 +75,11 @@ export function tcpSendHead(sk: TcpSock): SkBuff | null {
 
 export function tcpWriteQueueEmpty(sk: TcpSock): boolean {
   return sk.skWriteQueue.first === null;
+}
+
+/** tcp_in_cwnd_reduction: CWR or Recovery, where PRR paces what is sent. */
+export function tcpInCwndReduction(sk: TcpSock): boolean {
+  return sk.icskCaState === TCP_CA_CWR || sk.icskCaState === TCP_CA_Recovery;
 }
 
 /** tcp_packets_in_flight (RFC 6675 "pipe"): out − (sacked + lost) + retrans. */
@@ -343,11 +348,16 @@ export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvN
     skb = skbCloned(oskb) ? pskbCopy(oskb) : skbClone(oskb);
   }
   const cb = skb.cb;
-  const flags = cb.tcpFlags;
+  let flags = cb.tcpFlags;
   const isSyn = (flags & TCPHDR_SYN) !== 0;
   let optSize: number;
   if (isSyn) optSize = tcpSynOptions(sk, opts);
-  else optSize = tcpEstablishedOptions(sk, opts);
+  else {
+    optSize = tcpEstablishedOptions(sk, opts);
+    // Linux 5.4+ forces PSH on every GSO packet (on the copy sent, not the queued skb): the
+    // receiver's GRO flushes at once. 1-MSS packets keep theirs, as under congestion.
+    if (tcpSkbPcount(skb) > 1) flags |= TCPHDR_PSH;
+  }
   const hdrLen = TCP_HLEN + optSize;
   const th = skbPush(skb, hdrLen);
   skb.transportHeader = th;
@@ -638,8 +648,8 @@ export function tcpSendMssGoal(sk: TcpSock, mssNow: number): number {
 
 /** tcp_cwnd_validate (RFC 7661 in spirit): remember whether cwnd limited the sender. */
 function tcpCwndValidate(sk: TcpSock, isCwndLimited: boolean): void {
-  if (!before(sk.sndUna, sk.cwndUsageSeq) || isCwndLimited || (!sk.isCwndLimited && sk.packetsOut > sk.maxPacketsOut)) {
-    sk.isCwndLimited = isCwndLimited;
+  if (!before(sk.sndUna, sk.cwndUsageSeq) || isCwndLimited || (!sk.cwndLimited && sk.packetsOut > sk.maxPacketsOut)) {
+    sk.cwndLimited = isCwndLimited;
     sk.maxPacketsOut = sk.packetsOut;
     sk.cwndUsageSeq = sk.sndNxt;
   }
@@ -690,6 +700,7 @@ export function tcpWriteXmit(sk: TcpSock, mssNow: number, nonagle: number, pushO
   if (sentPkts || isCwndLimited) {
     isCwndLimited = isCwndLimited || tcpPacketsInFlight(sk) >= sk.sndCwnd;
     tcpCwndValidate(sk, isCwndLimited);
+    if (sentPkts && tcpInCwndReduction(sk)) sk.prrOut += sentPkts;
     if (sentPkts && tcpNet(net).sysctl.tcp_early_retrans >= 3 && pushOne !== 2) tcpScheduleLossProbe(sk, false);
     return false;
   }
@@ -870,6 +881,7 @@ export function tcpXmitRetransmitQueue(sk: TcpSock): void {
       if (tcpRetransmitSkb(sk, skb, Math.min(segs, tcpSkbPcount(skb))) !== 0) break;
       if (sk.icskCaState === 4) tn.ext.TCPSlowStartRetrans++;
       else tn.ext.TCPFastRetrans++;
+      if (tcpInCwndReduction(sk)) sk.prrOut += tcpSkbPcount(skb);
       if (skb === skbPeek(sk.skWriteQueue)) tcpResetXmitTimer(sk, ICSK_TIME_RETRANS, sk.icskRto, TCP_RTO_MAX);
     }
     skb = skb.next as SkBuff | null;
@@ -1122,7 +1134,8 @@ export function tcpSendSynack(listener: TcpSock, req: TcpRequestSock): number {
   tcpSetUrgPtr(b, th, 0);
   tcpOptionsWrite(b, th + TCP_HLEN, o, null, listener.selectiveAcks);
   tcpV4SendCheck(null, skb, req.inetRcvSaddr, req.inetDaddr, 0);
-  req.sntSynack = tcpClockUs(listener);
+  // 0 means "no sample" (tcp_synack_rtt_meas); virtual time can start at 0.
+  req.sntSynack = tcpClockUs(listener) || 1;
   tn.mib.OutSegs++;
   const err = af.buildAndSendPkt(skb, listener, req.inetRcvSaddr, req.inetDaddr, dst);
   return err > 0 ? 0 : err;

@@ -196,7 +196,8 @@ export class TcpSock extends InetSock implements TcpCaSock {
   sndCwndUsed = 0;
   priorCwnd = 0;
   priorSsthresh = 0;
-  isCwndLimited = false;
+  /** tp->is_cwnd_limited, latched by tcp_cwnd_validate. */
+  cwndLimited = false;
   maxPacketsOut = 0;
   cwndUsageSeq = 0;
   packetsOut = 0;
@@ -303,6 +304,17 @@ export class TcpSock extends InetSock implements TcpCaSock {
 
   get jiffies(): number {
     return Math.floor(this.skNet.clock.now());
+  }
+
+  /**
+   * tcp_is_cwnd_limited, what the congestion modules ask: the latched flag, or in slow start
+   * cwnd below twice the most packets out in this round, so an application-limited sender
+   * still doubles (RFC 7661 §4.3 in spirit).
+   */
+  get isCwndLimited(): boolean {
+    if (this.cwndLimited) return true;
+    if (this.sndCwnd < this.sndSsthresh) return this.sndCwnd < 2 * this.maxPacketsOut;
+    return false;
   }
 }
 
