@@ -13,7 +13,7 @@ import {
 } from '@knet/skbuff';
 import { createRealClock } from '@knet/softirq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, createNetns, type Netns, netnsSkipReason, waitExit, waitFor } from './test/netns.js';
+import { collect, createNetns, type Netns, netnsSkipReason, waitExit, waitFor } from './testing/index.js';
 import { tapClose, tapOpen, tapPriv } from './tun.js';
 
 const KERNEL_IP = 0xc6120001; // 198.18.0.1
