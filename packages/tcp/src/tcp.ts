@@ -98,9 +98,14 @@ export function tcpInitSock(sk: TcpSock): number {
   sk.skSndbuf = tn.sysctl.tcp_wmem[1];
   sk.skRcvbuf = tn.sysctl.tcp_rmem[1];
   sk.notsentLowat = 0;
+  // sk_pacing_rate starts unlimited (~0UL) until an RTT sample exists.
+  sk.skPacingRate = SK_PACING_RATE_UNLIMITED;
   tn.allSocks.add(sk);
   return 0;
 }
+
+/** ~0UL as a double: what tcpi_pacing_rate reports before the first RTT sample. */
+export const SK_PACING_RATE_UNLIMITED = 2 ** 64 - 1;
 
 /** tcp_stream_memory_free: TCP_NOTSENT_LOWAT limits unsent bytes, not just the send buffer. */
 export function tcpStreamMemoryFree(sk: TcpSock, wake: boolean): boolean {

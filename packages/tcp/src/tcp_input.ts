@@ -28,7 +28,7 @@ import {
   TCP_RACK_LOSS_DETECTION, TCP_INFINITE_SSTHRESH, TCP_TIMEOUT_FALLBACK, TCP_INIT_CWND,
 } from './tcp_defs.js';
 import { tcpNet, type TcpNet } from './tcp_net.js';
-import { ICSK_ACK_SCHED, ICSK_ACK_NOW, ICSK_ACK_PUSHED, ICSK_ACK_PUSHED2, ICSK_ACK_TIMER, ICSK_TIME_RETRANS, ICSK_TIME_LOSS_PROBE, ICSK_TIME_REO_TIMEOUT, ICSK_TIME_PROBE0, type TcpSock } from './tcp_sock.js';
+import { ICSK_ACK_SCHED, ICSK_ACK_NOW, ICSK_ACK_PUSHED, ICSK_ACK_PUSHED2, ICSK_ACK_TIMER, ICSK_TIME_RETRANS, ICSK_TIME_LOSS_PROBE, ICSK_TIME_REO_TIMEOUT, ICSK_TIME_PROBE0, NO_SACK_BLOCKS, tcpSackBlocksAlloc, type TcpSock } from './tcp_sock.js';
 import {
   tcpSkbPcount, tcpPacketsInFlight, tcpIsSack, tcpSendAck, tcpSendDelayedAck, tcpPushPendingFrames,
   tcpCurrentMss, tcpSyncMss, tcpXmitRetransmitQueue, tcpRearmRto, tcpScheduleLossProbe, tcpFragment,
@@ -633,6 +633,8 @@ class SackState {
   sackDelivered = 0;
 }
 const sackState = new SackState();
+/** The SACK blocks of the ACK being processed: on tcp_sacktag_write_queue's stack in Linux, so one for all socks. */
+const sackScratch: TcpSackBlock[] = tcpSackBlocksAlloc(TCP_NUM_SACKS);
 
 function u32(b: Uint8Array, o: number): number {
   return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
@@ -699,7 +701,7 @@ function tcpSacktagWriteQueue(sk: TcpSock, skb: SkBuff, priorSndUna: number): nu
   st.lastSackt = 0;
   st.sackDelivered = 0;
   if (!sk.packetsOut) return 0;
-  const blocks = sk.sackScratch;
+  const blocks = sackScratch;
   let n = 0;
   let dsackIdx = -1;
   for (let i = 0; i < num; i++) {
@@ -748,6 +750,7 @@ function tcpSacktagWriteQueue(sk: TcpSock, skb: SkBuff, priorSndUna: number): nu
   tcpRackUpdateReoWnd(sk, dsackIdx >= 0);
   if (st.reord !== sk.sndNxt && before(st.reord, highestSackSeq(sk))) tcpCheckSackReordering(sk, st.reord, 0);
   // Remember the blocks (recv_sack_cache) for diagnostics.
+  if (sk.recvSackCache === NO_SACK_BLOCKS) sk.recvSackCache = tcpSackBlocksAlloc(TCP_NUM_SACKS);
   for (let i = 0; i < TCP_NUM_SACKS; i++) {
     const c = sk.recvSackCache[i];
     if (i < n) {
@@ -1057,10 +1060,25 @@ function tcpXmitRecovery(sk: TcpSock, rexmit: number): void {
   }
   tcpXmitRetransmitQueue(sk);
 }
+/**
+ * tcp_update_pacing_rate: mss·cwnd/srtt at tcp_pacing_ss_ratio % in slow start (below half
+ * ssthresh), tcp_pacing_ca_ratio % after. Nothing paces here (no sch_fq); it sizes GSO
+ * packets (tcp_tso_autosize) and is reported in tcpi_pacing_rate.
+ */
+export function tcpUpdatePacingRate(sk: TcpSock): void {
+  const tn = net(sk);
+  const ratio = sk.sndCwnd < sk.sndSsthresh / 2 ? tn.sysctl.tcp_pacing_ss_ratio : tn.sysctl.tcp_pacing_ca_ratio;
+  // srtt_us is kept <<3: rate = mss · 8·10^6/100 · ratio · max(cwnd, packets_out) / srtt_us.
+  let rate = sk.mssCache * 80000 * ratio * Math.max(sk.sndCwnd, sk.packetsOut);
+  if (sk.srttUs) rate = Math.floor(rate / sk.srttUs);
+  sk.skPacingRate = rate;
+}
+
 
 /** tcp_process_tlp_ack: the TLP's own ACK or a D-SACK of it tells whether a loss happened. */
 function tcpProcessTlpAck(sk: TcpSock, ack: number, flag: number): void {
   const tn = net(sk);
+    tcpUpdatePacingRate(sk);
   if (before(ack, sk.tlpHighSeq)) return;
   if (!sk.tlpRetrans) {
     sk.tlpHighSeq = 0;
@@ -1072,6 +1090,7 @@ function tcpProcessTlpAck(sk: TcpSock, ack: number, flag: number): void {
     sk.tlpHighSeq = 0;
   } else if (!(flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DATA_SACKED))) {
     tcpInitCwndReduction(sk);
+  tcpUpdatePacingRate(sk);
     tcpSetCaState(sk, TCP_CA_CWR);
     tcpEndCwndReduction(sk);
     tcpTryKeepOpen(sk);
@@ -1321,6 +1340,7 @@ function tcpDsackSet(sk: TcpSock, seq: number, endSeq: number): void {
     if (before(seq, sk.rcvNxt)) tn.ext.TCPDSACKOldSent++;
     else tn.ext.TCPDSACKOfoSent++;
     sk.rxOpt.dsack = true;
+    if (sk.duplicateSack === NO_SACK_BLOCKS) sk.duplicateSack = tcpSackBlocksAlloc(1);
     sk.duplicateSack[0].startSeq = seq;
     sk.duplicateSack[0].endSeq = endSeq;
   }
@@ -1348,6 +1368,7 @@ function tcpSackExtend(sp: TcpSackBlock, seq: number, endSeq: number): boolean {
 
 /** tcp_sack_new_ofo_skb: the most recently received block goes first (RFC 2018 §4). */
 function tcpSackNewOfoSkb(sk: TcpSock, seq: number, endSeq: number): void {
+  if (sk.selectiveAcks === NO_SACK_BLOCKS) sk.selectiveAcks = tcpSackBlocksAlloc(TCP_NUM_SACKS);
   const sp = sk.selectiveAcks;
   let n = sk.rxOpt.numSacks;
   if (!n) {
@@ -1592,6 +1613,7 @@ function tcpDataQueueOfo(sk: TcpSock, skb: SkBuff): void {
   if (q.length === 0) {
     if (tcpIsSack(sk)) {
       sk.rxOpt.numSacks = 1;
+      if (sk.selectiveAcks === NO_SACK_BLOCKS) sk.selectiveAcks = tcpSackBlocksAlloc(TCP_NUM_SACKS);
       sk.selectiveAcks[0].startSeq = seq;
       sk.selectiveAcks[0].endSeq = endSeq;
     }
@@ -2157,6 +2179,8 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff): number {
       }
       break;
     }
+      // The SYN-ACK's RTT sample gives the first pacing rate (and with it GSO sizing).
+      tcpUpdatePacingRate(sk);
     case TCP_CLOSING:
       if (sk.sndUna === sk.writeSeq) {
         tcpTimeWait(sk, TCP_TIME_WAIT, 0);

@@ -65,6 +65,8 @@ export class TcpSysctls {
   tcp_ecn_fallback = 1;
   tcp_pacing_ss_ratio = 200;
   tcp_pacing_ca_ratio = 120;
+  tcp_min_tso_segs = 2;
+  tcp_tso_rtt_log = 9;
   tcp_comp_sack_nr = 44;
   tcp_shrink_window = 0;
   tcp_syn_linear_timeouts = 4;

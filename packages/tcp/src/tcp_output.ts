@@ -549,6 +549,30 @@ function tcpMssSplitPoint(sk: TcpSock, skb: SkBuff, mssNow: number, maxSegs: num
   const maxLen = mssNow * maxSegs;
   if (maxLen <= windowLen && skb === sk.skWriteQueue.last) return maxLen;
   const neededLen = Math.min(skb.len, windowLen);
+/**
+ * tcp_tso_autosize: about 1 ms worth of the pacing rate per GSO packet (sk_pacing_shift 10),
+ * plus a bonus that grows as min_rtt shrinks (tcp_tso_rtt_log), never below min_tso_segs.
+ */
+function tcpTsoAutosize(sk: TcpSock, mssNow: number, minTsoSegs: number): number {
+  const tn = tcpNet(sk.skNet);
+  const gsoMax = sk.skGsoMaxSize || 65536;
+  let bytes = Math.floor(sk.skPacingRate / 1024);
+  const minRtt = sk.minRtt.get();
+  if (minRtt !== 0xffffffff) {
+    const r = Math.floor(minRtt / 2 ** tn.sysctl.tcp_tso_rtt_log);
+    if (r < 32) bytes += gsoMax >>> r;
+  }
+  if (bytes > gsoMax) bytes = gsoMax;
+  return Math.max(Math.floor(bytes / mssNow), minTsoSegs);
+}
+
+/** tcp_tso_segs: the most segments one GSO packet may carry now. */
+export function tcpTsoSegs(sk: TcpSock, mssNow: number): number {
+  const segs = tcpTsoAutosize(sk, mssNow, tcpNet(sk.skNet).sysctl.tcp_min_tso_segs);
+  const maxSegs = sk.skGsoMaxSegs || 65535;
+  return segs < maxSegs ? segs : maxSegs;
+}
+
   if (maxLen <= neededLen) return maxLen;
   const partial = neededLen % mssNow;
   if (tcpNagleCheck(partial !== 0, sk, nonagle)) return neededLen - partial;
@@ -668,7 +692,7 @@ export function tcpWriteXmit(sk: TcpSock, mssNow: number, nonagle: number, pushO
   if (net.trace !== null) traceEvent(net, 'tcpWriteXmit');
   let sentPkts = 0;
   let isCwndLimited = false, isRwndLimited = false;
-  const maxSegs = Math.max(sk.xmitSizeGoalSegs, 1);
+  const maxSegs = tcpTsoSegs(sk, mssNow);
   let skb: SkBuff | null;
   while ((skb = sk.sendHead) !== null) {
     const tsoSegs = tcpInitTsoSegs(skb, mssNow);
@@ -877,8 +901,10 @@ export function tcpXmitRetransmitQueue(sk: TcpSock): void {
     if (!first) sk.retransmitSkbHint = skb;
     first = false;
     if ((sacked & TCPCB_LOST) && !(sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS))) {
-      const segs = Math.max(1, sk.sndCwnd - inFlight);
+      // A large skb (SACK shifting) still goes out in packets of at most max_segs.
+      const segs = Math.min(Math.max(1, sk.sndCwnd - inFlight), maxSegs);
       if (tcpRetransmitSkb(sk, skb, Math.min(segs, tcpSkbPcount(skb))) !== 0) break;
+  const maxSegs = tcpTsoSegs(sk, tcpCurrentMss(sk));
       if (sk.icskCaState === 4) tn.ext.TCPSlowStartRetrans++;
       else tn.ext.TCPFastRetrans++;
       if (tcpInCwndReduction(sk)) sk.prrOut += tcpSkbPcount(skb);

@@ -4,7 +4,7 @@ import type { InetConnectionSockAfOps, Net, Proto, SkBuff, TcpCaSock, TcpCongest
 import { TCP_CA_Open, TCP_CLOSE, TCP_NEW_SYN_RECV, TCP_TIME_WAIT, IPPROTO_TCP, SOCK_STREAM } from '@knet/include';
 import { InetSock } from '@knet/netdevice';
 import { timerSetup, type TimerList } from '@knet/softirq';
-import { TcpOptionsReceived, TcpSackBlock, TCP_NUM_SACKS } from './tcp_options.js';
+import { TcpOptionsReceived, TcpSackBlock } from './tcp_options.js';
 import { TCP_TIMEOUT_INIT, TCP_RTO_MAX, TCP_RTO_MIN, TCP_INIT_CWND, TCP_INFINITE_SSTHRESH } from './tcp_defs.js';
 import type { InetBindBucket } from './inet_hashtables.js';
 import { tcpWriteTimer, tcpDelackTimer, tcpKeepaliveTimer, tcpReqskTimer, tcpTwTimer } from './tcp_timer.js';
@@ -99,6 +99,14 @@ export class RateSample {
   isRetrans = false;
 }
 
+/** Shared by every sock until it first needs SACK blocks; frozen, so a write that skipped the allocation throws. */
+export const NO_SACK_BLOCKS: TcpSackBlock[] = Object.freeze([]) as readonly TcpSackBlock[] as TcpSackBlock[];
+
+/** `n` zeroed SACK blocks, for a sock's first D-SACK, out-of-order segment or received SACK. */
+export function tcpSackBlocksAlloc(n: number): TcpSackBlock[] {
+  return Array.from({ length: n }, () => new TcpSackBlock());
+}
+
 /** struct tcp_sock with its inet_connection_sock part. */
 export class TcpSock extends InetSock implements TcpCaSock {
   // inet_connection_sock
@@ -182,11 +190,15 @@ export class TcpSock extends InetSock implements TcpCaSock {
   // options
   rxOpt = new TcpOptionsReceived();
   tsOffset = 0;
-  duplicateSack: TcpSackBlock[] = [new TcpSackBlock()];
-  selectiveAcks: TcpSackBlock[] = [new TcpSackBlock(), new TcpSackBlock(), new TcpSackBlock(), new TcpSackBlock()];
-  recvSackCache: TcpSackBlock[] = [new TcpSackBlock(), new TcpSackBlock(), new TcpSackBlock(), new TcpSackBlock()];
-  /** Scratch for SACK blocks of the ACK being processed. */
-  sackScratch: TcpSackBlock[] = Array.from({ length: TCP_NUM_SACKS }, () => new TcpSackBlock());
+  /**
+   * The D-SACK block to send, the SACK blocks we send (the out-of-order scoreboard) and the
+   * blocks of the last SACK received. Most connections never reorder, so each stays the shared
+   * empty NO_SACK_BLOCKS until its first write (tcpSackBlocksAlloc); readers index only up to
+   * rx_opt.num_sacks / rx_opt.dsack, which stay 0 until then.
+   */
+  duplicateSack: TcpSackBlock[] = NO_SACK_BLOCKS;
+  selectiveAcks: TcpSackBlock[] = NO_SACK_BLOCKS;
+  recvSackCache: TcpSackBlock[] = NO_SACK_BLOCKS;
   // congestion control (TcpCaSock)
   sndCwnd = TCP_INIT_CWND;
   sndSsthresh = TCP_INFINITE_SSTHRESH;
