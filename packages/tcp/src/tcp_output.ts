@@ -543,12 +543,6 @@ function tcpCwndTest(sk: TcpSock, skb: SkBuff): number {
   return Math.min(halfcwnd, cwnd - inFlight);
 }
 
-/** tcp_mss_split_point: bytes of a TSO skb to send now given window and cwnd quota. */
-function tcpMssSplitPoint(sk: TcpSock, skb: SkBuff, mssNow: number, maxSegs: number, nonagle: number): number {
-  const windowLen = ((tcpWndEnd(sk) - skb.cb.seq) | 0);
-  const maxLen = mssNow * maxSegs;
-  if (maxLen <= windowLen && skb === sk.skWriteQueue.last) return maxLen;
-  const neededLen = Math.min(skb.len, windowLen);
 /**
  * tcp_tso_autosize: about 1 ms worth of the pacing rate per GSO packet (sk_pacing_shift 10),
  * plus a bonus that grows as min_rtt shrinks (tcp_tso_rtt_log), never below min_tso_segs.
@@ -573,6 +567,12 @@ export function tcpTsoSegs(sk: TcpSock, mssNow: number): number {
   return segs < maxSegs ? segs : maxSegs;
 }
 
+/** tcp_mss_split_point: bytes of a TSO skb to send now given window and cwnd quota. */
+function tcpMssSplitPoint(sk: TcpSock, skb: SkBuff, mssNow: number, maxSegs: number, nonagle: number): number {
+  const windowLen = ((tcpWndEnd(sk) - skb.cb.seq) | 0);
+  const maxLen = mssNow * maxSegs;
+  if (maxLen <= windowLen && skb === sk.skWriteQueue.last) return maxLen;
+  const neededLen = Math.min(skb.len, windowLen);
   if (maxLen <= neededLen) return maxLen;
   const partial = neededLen % mssNow;
   if (tcpNagleCheck(partial !== 0, sk, nonagle)) return neededLen - partial;
@@ -891,6 +891,7 @@ export function tcpTrimHead(sk: TcpSock, skb: SkBuff, len: number): void {
 export function tcpXmitRetransmitQueue(sk: TcpSock): void {
   if (!sk.packetsOut) return;
   const tn = tcpNet(sk.skNet);
+  const maxSegs = tcpTsoSegs(sk, tcpCurrentMss(sk));
   let skb = sk.retransmitSkbHint ?? (sk.skWriteQueue.first as SkBuff | null);
   if (skb !== null && before(skb.cb.seq, sk.sndUna) && !after(skb.cb.endSeq, sk.sndUna)) skb = sk.skWriteQueue.first as SkBuff | null;
   let first = true;
@@ -904,7 +905,6 @@ export function tcpXmitRetransmitQueue(sk: TcpSock): void {
       // A large skb (SACK shifting) still goes out in packets of at most max_segs.
       const segs = Math.min(Math.max(1, sk.sndCwnd - inFlight), maxSegs);
       if (tcpRetransmitSkb(sk, skb, Math.min(segs, tcpSkbPcount(skb))) !== 0) break;
-  const maxSegs = tcpTsoSegs(sk, tcpCurrentMss(sk));
       if (sk.icskCaState === 4) tn.ext.TCPSlowStartRetrans++;
       else tn.ext.TCPFastRetrans++;
       if (tcpInCwndReduction(sk)) sk.prrOut += tcpSkbPcount(skb);
