@@ -35,6 +35,9 @@ export class Igb82576 implements PciDev, FrameSink {
   /** RETA as 128 one-byte entries; RSSRK as 40 key bytes (register byte 0 = key byte 0). */
   readonly reta = new Uint8Array(128);
   readonly rssKey = new Uint8Array(40);
+  /** The hash unit's lookup table for the current key (see toeplitzTable); rebuilt on demand. */
+  readonly rssTable = new Uint32Array(12 * 256);
+  rssTableValid = false;
   /** Per-queue registers, QREGS words per queue, indexed by (offset in block) / 4. */
   readonly rxq = new Uint32Array(IGB_MAX_QUEUES * QREGS);
   readonly txq = new Uint32Array(IGB_MAX_QUEUES * QREGS);
@@ -71,6 +74,7 @@ export class Igb82576 implements PciDev, FrameSink {
     this.mta.fill(0);
     this.reta.fill(0);
     this.rssKey.fill(0);
+    this.rssTableValid = false;
     this.rxq.fill(0);
     this.txq.fill(0);
     this.txCtx.fill(0);
@@ -182,7 +186,10 @@ export class Igb82576 implements PciDev, FrameSink {
       else this.ral[i] = val;
     } else if (reg >= R.MTA && reg < R.MTA + 4 * R.MTA_REGS) this.mta[(reg - R.MTA) >> 2] = val;
     else if (reg >= R.RETA && reg < R.RETA + 4 * R.RETA_REGS) wr32(this.reta, reg - R.RETA, val);
-    else if (reg >= R.RSSRK && reg < R.RSSRK + 4 * R.RSSRK_REGS) wr32(this.rssKey, reg - R.RSSRK, val);
+    else if (reg >= R.RSSRK && reg < R.RSSRK + 4 * R.RSSRK_REGS) {
+      wr32(this.rssKey, reg - R.RSSRK, val);
+      this.rssTableValid = false;
+    }
     else if (reg >= R.STATS_FIRST && reg <= R.STATS_LAST) return;
     else this.other.set(reg, val);
   }
@@ -211,15 +218,15 @@ export class Igb82576 implements PciDev, FrameSink {
     this.stats[(reg - R.STATS_FIRST) >> 2] += n;
   }
 
-  /** The MAC hands a finished frame to the PHY. */
-  sendFrame(b: Uint8Array, len: number): void {
+  /** The MAC hands the finished frame b[off, off+len) to the PHY. */
+  sendFrame(b: Uint8Array, off: number, len: number): void {
     this.count(R.TPT, 1);
     this.count(R.TOTL, len + 4);
-    if (this.port.send(b, len) < 0) return;
+    if (this.port.send(b, len, off) < 0) return;
     this.count(R.GPTC, 1);
     this.count(R.GOTCL, len + 4);
-    if (b[0] & 1) {
-      if ((b[0] & b[1] & b[2] & b[3] & b[4] & b[5]) === 0xff) this.count(R.BPTC, 1);
+    if (b[off] & 1) {
+      if ((b[off] & b[off + 1] & b[off + 2] & b[off + 3] & b[off + 4] & b[off + 5]) === 0xff) this.count(R.BPTC, 1);
       else this.count(R.MPTC, 1);
     }
   }

@@ -8,6 +8,7 @@ import {
 } from './regs.js';
 
 export const MSIX_VECTORS = 25;
+const VECTOR_BITS = (1 << MSIX_VECTORS) - 1;
 
 export class IntrController {
   icr = 0;
@@ -78,7 +79,8 @@ export class IntrController {
 
   setEicr(mask: number): void {
     this.eicr = (this.eicr | mask) >>> 0;
-    for (let v = 0; v < MSIX_VECTORS; v++) if (mask & (1 << v)) this.trigger(v);
+    // Lowest vector first, visiting only the set bits.
+    for (let m = mask & VECTOR_BITS; m !== 0; m &= m - 1) this.trigger(31 - Math.clz32(m & -m));
   }
 
   /** ICR read: returns and clears every cause (§8.8.2). */
@@ -92,7 +94,7 @@ export class IntrController {
     this.eims = (this.eims | mask) >>> 0;
     // Unmasking a vector with a pending cause raises it, as the hardware does.
     const pend = this.eicr & mask;
-    if (pend !== 0) for (let v = 0; v < MSIX_VECTORS; v++) if (pend & (1 << v)) this.trigger(v);
+    for (let m = pend & VECTOR_BITS; m !== 0; m &= m - 1) this.trigger(31 - Math.clz32(m & -m));
   }
 
   writeIms(mask: number): void {

@@ -5,7 +5,7 @@
 import { csumFinish, onesSum, pseudoSum } from './csum.js';
 import { rd32, wr32, type Igb82576 } from './igb82576.js';
 import * as R from './regs.js';
-import { toeplitzHash } from './toeplitz.js';
+import { toeplitzHashTable, toeplitzTable } from './toeplitz.js';
 
 const L2_REJECT = 0, L2_UNICAST = 1, L2_MULTICAST = 2, L2_BROADCAST = 3;
 const hashIn = new Uint8Array(12);
@@ -39,18 +39,22 @@ export function rxFrame(d: Igb82576, b: Uint8Array, len: number): void {
       if (proto === 6 && l4ok && tot - ihl >= 20) pktType |= R.RXD_PKTTYPE_TCP;
       else if (proto === 17 && l4ok && tot - ihl >= 8) pktType |= R.RXD_PKTTYPE_UDP;
       if ((d.mrqc & R.MRQC_ENABLE_MASK) === R.MRQC_ENABLE_RSS_MQ) {
+        if (!d.rssTableValid) {
+          toeplitzTable(d.rssKey, d.rssTable, 12);
+          d.rssTableValid = true;
+        }
         // Hash input (7.1.2.8.1): source address, destination address, source port, dest port.
         for (let i = 0; i < 8; i++) hashIn[i] = b[26 + i];
         for (let i = 0; i < 4; i++) hashIn[8 + i] = b[l4 + i];
         if (pktType & R.RXD_PKTTYPE_TCP && d.mrqc & R.MRQC_RSS_FIELD_IPV4_TCP) {
           rssType = R.RXD_RSSTYPE_IPV4_TCP;
-          hash = toeplitzHash(d.rssKey, hashIn, 0, 12);
+          hash = toeplitzHashTable(d.rssTable, hashIn, 0, 12);
         } else if (pktType & R.RXD_PKTTYPE_UDP && d.mrqc & R.MRQC_RSS_FIELD_IPV4_UDP) {
           rssType = R.RXD_RSSTYPE_IPV4_UDP;
-          hash = toeplitzHash(d.rssKey, hashIn, 0, 12);
+          hash = toeplitzHashTable(d.rssTable, hashIn, 0, 12);
         } else if (d.mrqc & R.MRQC_RSS_FIELD_IPV4) {
           rssType = R.RXD_RSSTYPE_IPV4;
-          hash = toeplitzHash(d.rssKey, hashIn, 0, 8);
+          hash = toeplitzHashTable(d.rssTable, hashIn, 0, 8);
         }
         if (rssType !== 0) q = d.reta[hash & 0x7f] & 0xf;
       }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { RSS_VERIFY_KEY, toeplitzHash } from './toeplitz.js';
+import { RSS_VERIFY_KEY, toeplitzHash, toeplitzHashTable, toeplitzTable } from './toeplitz.js';
 
 // Microsoft's "Verifying the RSS Hash Calculation" suite: IPv4, and IPv4 with TCP ports.
 const VECTORS: [string, number, string, number, number, number][] = [
@@ -23,5 +23,26 @@ describe('toeplitz', () => {
     const b = input(src, sport, dst, dport);
     expect(toeplitzHash(RSS_VERIFY_KEY, b, 0, 8)).toBe(ipv4);
     expect(toeplitzHash(RSS_VERIFY_KEY, b, 0, 12)).toBe(ipv4tcp);
+  });
+});
+
+describe('toeplitz table', () => {
+  const table = new Uint32Array(12 * 256);
+  toeplitzTable(RSS_VERIFY_KEY, table, 12);
+  test.each(VECTORS)('%s:%i -> %s:%i', (src, sport, dst, dport, ipv4, ipv4tcp) => {
+    const b = input(src, sport, dst, dport);
+    expect(toeplitzHashTable(table, b, 0, 8)).toBe(ipv4);
+    expect(toeplitzHashTable(table, b, 0, 12)).toBe(ipv4tcp);
+  });
+  test('agrees with the bit loop on other keys and inputs', () => {
+    const key = new Uint8Array(40).map((_, i) => (i * 151 + 7) & 0xff);
+    const t = new Uint32Array(12 * 256);
+    toeplitzTable(key, t, 12);
+    const b = new Uint8Array(12);
+    for (let n = 0; n < 200; n++) {
+      for (let i = 0; i < 12; i++) b[i] = (n * 37 + i * 101 + ((n * i) >> 3)) & 0xff;
+      expect(toeplitzHashTable(t, b, 0, 12)).toBe(toeplitzHash(key, b, 0, 12));
+      expect(toeplitzHashTable(t, b, 0, 8)).toBe(toeplitzHash(key, b, 0, 8));
+    }
   });
 });

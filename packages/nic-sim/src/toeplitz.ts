@@ -19,6 +19,28 @@ export function toeplitzHash(key: Uint8Array, input: Uint8Array, off: number, le
   return result >>> 0;
 }
 
+/**
+ * The hash as a table walk, as hardware does it with XOR trees: table[(i << 8) | v] is the hash
+ * of byte value v at input position i, for `bytes` positions. Fill it again when the key changes.
+ */
+export function toeplitzTable(key: Uint8Array, table: Uint32Array, bytes: number): void {
+  const one = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i++) {
+    for (let v = 0; v < 256; v++) {
+      one[i] = v;
+      table[(i << 8) | v] = toeplitzHash(key, one, 0, bytes);
+    }
+    one[i] = 0;
+  }
+}
+
+/** toeplitzHash through a table from toeplitzTable (the hash is linear in the input bits). */
+export function toeplitzHashTable(table: Uint32Array, input: Uint8Array, off: number, len: number): number {
+  let r = 0;
+  for (let i = 0; i < len; i++) r ^= table[(i << 8) | input[off + i]];
+  return r >>> 0;
+}
+
 /** The key of the RSS verification suite, which Linux also ships as a well-known default. */
 export const RSS_VERIFY_KEY = new Uint8Array([
   0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,

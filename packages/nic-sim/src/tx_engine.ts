@@ -68,7 +68,7 @@ export function txProcess(d: Igb82576, q: number): number {
         pkt.fill(0, plen, 60);
         plen = 60;
       }
-      d.sendFrame(pkt, plen);
+      d.sendFrame(pkt, 0, plen);
     }
   }
   for (let j = first; j !== i; j = j + 1 === count ? 0 : j + 1) {

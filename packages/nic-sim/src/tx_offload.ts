@@ -11,7 +11,10 @@ import { csumFinish, onesSum } from './csum.js';
 import type { Igb82576 } from './igb82576.js';
 import * as R from './regs.js';
 
-const seg = new Uint8Array(16384);
+/** The largest segment (headers and MSS) the engine builds. */
+const MAX_SEGMENT = 16384;
+/** The packet's headers as software wrote them, the template of every segment's header. */
+const tmpl = new Uint8Array(1024);
 const TCP_FIN = 0x01, TCP_PSH = 0x08, TCP_CWR = 0x80;
 
 function put16(b: Uint8Array, o: number, v: number): void {
@@ -46,7 +49,12 @@ export function txChecksum(d: Igb82576, b: Uint8Array, len: number, ctx: number,
   }
 }
 
-/** Segment a TSO packet into MSS-sized frames and send each; malformed contexts send nothing. */
+/**
+ * Segment a TSO packet into MSS-sized frames and send each; malformed contexts send nothing.
+ * The segments are built in the gather buffer itself: segment k's header is written just in
+ * front of its payload, over the tail of segment k-1 that is already on the wire, so the
+ * payload is never copied again before the PHY takes it.
+ */
 export function tsoSegment(d: Igb82576, b: Uint8Array, len: number, ctx: number, popts: number): void {
   const vml = d.txCtx[ctx];
   const tucmd = d.txCtx[ctx + 2];
@@ -56,7 +64,7 @@ export function tsoSegment(d: Igb82576, b: Uint8Array, len: number, ctx: number,
   const l4len = (ml >>> R.TXD_L4LEN_SHIFT) & 0xff;
   const mss = ml >>> R.TXD_MSS_SHIFT;
   const ip = maclen, l4 = maclen + iplen, hdr = l4 + l4len;
-  if (!(tucmd & R.TXD_TUCMD_L4T_TCP) || mss === 0 || l4len < 20 || hdr >= len || hdr + mss > seg.length) {
+  if (!(tucmd & R.TXD_TUCMD_L4T_TCP) || mss === 0 || l4len < 20 || hdr >= len || hdr + mss > MAX_SEGMENT) {
     d.tsoErrors++;
     return;
   }
@@ -66,29 +74,31 @@ export function tsoSegment(d: Igb82576, b: Uint8Array, len: number, ctx: number,
   const seq0 = ((b[l4 + 4] << 24) | (b[l4 + 5] << 16) | (b[l4 + 6] << 8) | b[l4 + 7]) >>> 0;
   const flags0 = b[l4 + 13];
   const seed = (b[l4 + 16] << 8) | b[l4 + 17];
+  for (let i = 0; i < hdr; i++) tmpl[i] = b[i];
   d.count(R.TSCTC, 1);
   for (let off = 0, k = 0; off < payload; off += mss, k++) {
     const n = payload - off < mss ? payload - off : mss;
-    seg.set(b.subarray(0, hdr), 0);
-    seg.set(b.subarray(hdr + off, hdr + off + n), hdr);
+    // This frame is b[off, off + hdr + n): its payload already sits at off + hdr.
+    if (k > 0) for (let i = 0; i < hdr; i++) b[off + i] = tmpl[i];
+    const fip = off + ip, fl4 = off + l4;
     if (ipv4) {
-      put16(seg, ip + 2, iplen + l4len + n);
-      put16(seg, ip + 4, (id0 + k) & 0xffff);
-      if (popts & R.TXD_POPTS_IXSM) ipHeaderCsum(seg, ip, iplen);
+      put16(b, fip + 2, iplen + l4len + n);
+      put16(b, fip + 4, (id0 + k) & 0xffff);
+      if (popts & R.TXD_POPTS_IXSM) ipHeaderCsum(b, fip, iplen);
     }
     const seq = (seq0 + off) >>> 0;
-    seg[l4 + 4] = seq >>> 24;
-    seg[l4 + 5] = (seq >>> 16) & 0xff;
-    seg[l4 + 6] = (seq >>> 8) & 0xff;
-    seg[l4 + 7] = seq & 0xff;
+    b[fl4 + 4] = seq >>> 24;
+    b[fl4 + 5] = (seq >>> 16) & 0xff;
+    b[fl4 + 6] = (seq >>> 8) & 0xff;
+    b[fl4 + 7] = seq & 0xff;
     let f = flags0;
     if (off + n < payload) f &= ~(TCP_FIN | TCP_PSH);
     if (k > 0) f &= ~TCP_CWR;
-    seg[l4 + 13] = f;
+    b[fl4 + 13] = f;
     if (popts & R.TXD_POPTS_TXSM) {
-      put16(seg, l4 + 16, seed);
-      put16(seg, l4 + 16, csumFinish(onesSum(seg, l4, l4len + n, l4len + n)));
+      put16(b, fl4 + 16, seed);
+      put16(b, fl4 + 16, csumFinish(onesSum(b, fl4, l4len + n, l4len + n)));
     }
-    d.sendFrame(seg, hdr + n);
+    d.sendFrame(b, off, hdr + n);
   }
 }

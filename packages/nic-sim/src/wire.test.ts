@@ -23,6 +23,21 @@ describe('cable', () => {
     expect(rx.frames[9]).toEqual(f);
   });
 
+  test('a frame sent from an offset into a larger array arrives as exactly its bytes', () => {
+    const clock = createVirtualClock({ seed: 1 });
+    const rx = new Capture();
+    const a = new Port('a', new Capture());
+    new Cable(clock, a, new Port('b', rx));
+    const f = buildFrame({ payload: 300 });
+    const big = new Uint8Array(f.length + 100).fill(0xaa);
+    big.set(f, 37);
+    a.send(big, f.length, 37);
+    big.fill(0);
+    clock.runUntilIdle();
+    expect(rx.frames.length).toBe(1);
+    expect(rx.frames[0]).toEqual(f);
+  });
+
   test('short frames are timed as 60 bytes; 100 Mbit/s is ten times slower', () => {
     const clock = createVirtualClock({ seed: 1 });
     const rx = new Capture(() => clock.now());

@@ -58,14 +58,17 @@ export class Port {
     public sink: FrameSink,
   ) {}
 
-  /** Put a frame on the wire: the time (ms) its last bit leaves, or -1 if it was dropped. */
-  send(bytes: Uint8Array, len: number): number {
+  /**
+   * Put the frame `bytes[off, off+len)` on the wire: the time (ms) its last bit leaves, or -1
+   * if it was dropped. The bytes are copied; the array is the caller's again on return.
+   */
+  send(bytes: Uint8Array, len: number, off = 0): number {
     const l = this.link;
     if (l === null || !this.carrier) {
       this.stats.txDropped++;
       return -1;
     }
-    const end = l.transmit(bytes, len);
+    const end = l.transmit(bytes, len, off);
     if (end < 0) this.stats.txDropped++;
     else {
       this.stats.txFrames++;
@@ -143,7 +146,7 @@ export class LinkDir {
     return ((len < ETH_ZLEN_WIRE ? ETH_ZLEN_WIRE : len) + WIRE_OVERHEAD) * 8 / (this.speedMbps * 1000);
   }
 
-  transmit(bytes: Uint8Array, len: number): number {
+  transmit(bytes: Uint8Array, len: number, off: number): number {
     const now = this.clock.now();
     const start = this.busyUntil > now ? this.busyUntil : now;
     if ((start - now) * this.speedMbps * 125 > this.limitBytes) {
@@ -161,7 +164,7 @@ export class LinkDir {
       this.reordered++;
       at += this.reorderMs;
     }
-    const copy = this.enqueue(bytes, len, at);
+    const copy = this.enqueue(bytes, off, len, at);
     if (this.corrupt > 0 && this.clock.random() < this.corrupt && len > 0) {
       this.corrupted++;
       const bit = Math.floor(this.clock.random() * len * 8);
@@ -169,7 +172,7 @@ export class LinkDir {
     }
     if (this.dup > 0 && this.clock.random() < this.dup) {
       this.duplicated++;
-      this.enqueue(copy, len, at);
+      this.enqueue(copy, 0, len, at);
     }
     return end;
   }
@@ -185,9 +188,9 @@ export class LinkDir {
     this.evAt = Infinity;
   }
 
-  private enqueue(bytes: Uint8Array, len: number, at: number): Uint8Array {
+  private enqueue(bytes: Uint8Array, off: number, len: number, at: number): Uint8Array {
     const buf = len <= POOL_BUF && this.pool.length > 0 ? this.pool.pop()! : new Uint8Array(len <= POOL_BUF ? POOL_BUF : len);
-    buf.set(bytes.subarray(0, len));
+    buf.set(off === 0 && len === bytes.length ? bytes : bytes.subarray(off, off + len));
     if (this.head > 64 && this.head * 2 > this.fBuf.length) {
       this.fBuf.splice(0, this.head);
       this.fLen.splice(0, this.head);
