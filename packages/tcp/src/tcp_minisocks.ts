@@ -164,7 +164,7 @@ export function reqskQueueDrop(lsk: TcpSock, req: TcpRequestSock): boolean {
   const was = req.hashed;
   delTimer(req.skNet, req.timer);
   inetEhashRemove(tn, req);
-  if (lsk.synQueue.delete(req)) {
+  if (lsk.synQueue !== null && lsk.synQueue.delete(req)) {
     lsk.synQlen--;
     if (req.numTimeout === 0) lsk.synQlenYoung--;
   }
@@ -175,7 +175,7 @@ export function reqskQueueDrop(lsk: TcpSock, req: TcpRequestSock): boolean {
 export function reqskQueueHashAdd(lsk: TcpSock, req: TcpRequestSock, timeout: number): void {
   const tn = tcpNet(lsk.skNet);
   inetEhashInsert(tn, req);
-  lsk.synQueue.add(req);
+  (lsk.synQueue ??= new Set()).add(req);
   lsk.synQlen++;
   lsk.synQlenYoung++;
   modTimer(req.skNet, req.timer, Math.floor(req.skNet.clock.now()) + timeout);
@@ -183,7 +183,7 @@ export function reqskQueueHashAdd(lsk: TcpSock, req: TcpRequestSock, timeout: nu
 
 /** inet_csk_listen_stop: reset unaccepted children, drop pending requests. */
 export function inetCskListenStop(lsk: TcpSock): void {
-  for (const req of [...lsk.synQueue]) reqskQueueDrop(lsk, req);
+  if (lsk.synQueue !== null) for (const req of [...lsk.synQueue]) reqskQueueDrop(lsk, req);
   const q = lsk.acceptQueue.splice(0);
   lsk.skAckBacklog = 0;
   for (const child of q) {

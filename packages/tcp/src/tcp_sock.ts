@@ -3,7 +3,7 @@
 import type { InetConnectionSockAfOps, Net, Proto, SkBuff, TcpCaSock, TcpCongestionOps } from '@knet/include';
 import { TCP_CA_Open, TCP_CLOSE, TCP_NEW_SYN_RECV, TCP_TIME_WAIT, IPPROTO_TCP, SOCK_STREAM } from '@knet/include';
 import { InetSock } from '@knet/netdevice';
-import { timerSetup, type TimerList } from '@knet/softirq';
+import { TimerList } from '@knet/softirq';
 import { TcpOptionsReceived, TcpSackBlock } from './tcp_options.js';
 import { TCP_TIMEOUT_INIT, TCP_RTO_MAX, TCP_RTO_MIN, TCP_INIT_CWND, TCP_INFINITE_SSTHRESH } from './tcp_defs.js';
 import type { InetBindBucket } from './inet_hashtables.js';
@@ -107,6 +107,21 @@ export function tcpSackBlocksAlloc(n: number): TcpSackBlock[] {
   return Array.from({ length: n }, () => new TcpSackBlock());
 }
 
+/**
+ * A timer that carries its sock, as from_timer() finds the sock around a timer_list: the
+ * callbacks below are shared by every sock, so no sock holds closures for its timers.
+ */
+export class SockTimer<S> extends TimerList {
+  constructor(fn: (t: SockTimer<S>) => void, readonly sk: S) {
+    super(fn);
+  }
+}
+const tcpWriteTimerFn = (t: SockTimer<TcpSock>): void => tcpWriteTimer(t.sk);
+const tcpDelackTimerFn = (t: SockTimer<TcpSock>): void => tcpDelackTimer(t.sk);
+const tcpKeepaliveTimerFn = (t: SockTimer<TcpSock>): void => tcpKeepaliveTimer(t.sk);
+const tcpReqskTimerFn = (t: SockTimer<TcpRequestSock>): void => tcpReqskTimer(t.sk);
+const tcpTwTimerFn = (t: SockTimer<TcpTimewaitSock>): void => tcpTwTimer(t.sk);
+
 /** struct tcp_sock with its inet_connection_sock part. */
 export class TcpSock extends InetSock implements TcpCaSock {
   // inet_connection_sock
@@ -139,8 +154,8 @@ export class TcpSock extends InetSock implements TcpCaSock {
   acceptQueue: TcpSock[] = [];
   synQlen = 0;
   synQlenYoung = 0;
-  /** Request socks of this listener (the SYN queue), for listen stop. */
-  synQueue = new Set<TcpRequestSock>();
+  /** Request socks of this listener (the SYN queue), for listen stop; made by the first SYN, so only listeners have one. */
+  synQueue: Set<TcpRequestSock> | null = null;
   /** Jiffies of the last SYN queue overflow (tcp_synq_overflow), for syncookie validity. */
   lastSynqOverflow = 0;
   /** A child not yet accepted points at its listener. */
@@ -309,9 +324,9 @@ export class TcpSock extends InetSock implements TcpCaSock {
     this.skProtocol = IPPROTO_TCP;
     this.skState = TCP_CLOSE;
     this.icskAfOps = afOps;
-    this.icskRetransmitTimer = timerSetup(() => tcpWriteTimer(this));
-    this.icskDelackTimer = timerSetup(() => tcpDelackTimer(this));
-    this.skTimer = timerSetup(() => tcpKeepaliveTimer(this));
+    this.icskRetransmitTimer = new SockTimer(tcpWriteTimerFn, this);
+    this.icskDelackTimer = new SockTimer(tcpDelackTimerFn, this);
+    this.skTimer = new SockTimer(tcpKeepaliveTimerFn, this);
   }
 
   get jiffies(): number {
@@ -370,7 +385,7 @@ export class TcpRequestSock {
   constructor(listener: TcpSock) {
     this.skNet = listener.skNet;
     this.rskListener = listener;
-    this.timer = timerSetup(() => tcpReqskTimer(this));
+    this.timer = new SockTimer(tcpReqskTimerFn, this);
   }
 }
 
@@ -404,7 +419,7 @@ export class TcpTimewaitSock {
 
   constructor(net: Net) {
     this.skNet = net;
-    this.timer = timerSetup(() => tcpTwTimer(this));
+    this.timer = new SockTimer(tcpTwTimerFn, this);
   }
 }
 
