@@ -20,9 +20,19 @@ export interface Msghdr {
 /** A socket option value: integers as numbers, structs as plain objects, raw bytes as Uint8Array. */
 export type SockoptVal = number | string | Uint8Array | Record<string, unknown>;
 
+/**
+ * The waiters of a wait queue: a Set serves, and so does a leaner list for queues that are
+ * mostly empty (a socket's). Wakers may iterate while a woken waiter adds or deletes.
+ */
+export interface WaiterSet extends Iterable<(mask: number) => void> {
+  readonly size: number;
+  add(w: (mask: number) => void): unknown;
+  delete(w: (mask: number) => void): boolean;
+}
+
 /** Waiters on a socket (struct socket_wq / wait_queue_head). Wakers pass an EPOLL* mask. */
 export interface WaitQueueHead {
-  waiters: Set<(mask: number) => void>;
+  readonly waiters: WaiterSet;
 }
 
 /** sk->sk_flags bits (enum sock_flags) */

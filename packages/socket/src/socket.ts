@@ -1,12 +1,45 @@
 // net/socket.c, the protocol-neutral half: struct socket, the per-namespace family table
 // (sock_register), sock_create/sock_release and sock_sendmsg/sock_recvmsg.
-import type { Msghdr, Net, NetProtoFamily, ProtoOps, SockaddrIn, Socket, Sock, SockoptVal, WaitQueueHead } from '@knet/include';
+import type { Msghdr, Net, NetProtoFamily, ProtoOps, SockaddrIn, Socket, Sock, SockoptVal, WaitQueueHead, WaiterSet } from '@knet/include';
 import {
   AF_MAX, EAFNOSUPPORT, EEXIST, EINVAL, ENOENT, EOPNOTSUPP, POLLHUP, POLLNVAL, SS_UNCONNECTED,
 } from '@knet/include';
 
 /** SOCK_MAX: one past SOCK_PACKET. */
 const SOCK_MAX = 11;
+
+type Waiter = (mask: number) => void;
+/** Shared by every queue with no waiter. */
+const NO_WAITERS: readonly Waiter[] = Object.freeze([]);
+
+/**
+ * struct socket_wq: a socket's wait queue. Most sockets have no waiter or one at a time, so
+ * the queue is one copy-on-write array (shared and empty until the first waiter) rather than
+ * a Set and its hash table: a wake walks the array it started with, so waiters that add or
+ * delete themselves while woken change the next wake, not this one.
+ */
+export class SocketWq implements WaitQueueHead, WaiterSet {
+  private list: readonly Waiter[] = NO_WAITERS;
+  get waiters(): WaiterSet {
+    return this;
+  }
+  get size(): number {
+    return this.list.length;
+  }
+  add(w: Waiter): this {
+    if (!this.list.includes(w)) this.list = [...this.list, w];
+    return this;
+  }
+  delete(w: Waiter): boolean {
+    const i = this.list.indexOf(w);
+    if (i < 0) return false;
+    this.list = this.list.length === 1 ? NO_WAITERS : this.list.filter((x) => x !== w);
+    return true;
+  }
+  [Symbol.iterator](): Iterator<Waiter> {
+    return this.list[Symbol.iterator]();
+  }
+}
 
 /** struct socket. `flags` holds the file's O_NONBLOCK. */
 export class KSocket implements Socket {
@@ -15,7 +48,7 @@ export class KSocket implements Socket {
   flags = 0;
   ops: ProtoOps = sockNoOps;
   sk: Sock | null = null;
-  wq: WaitQueueHead = { waiters: new Set() };
+  wq: WaitQueueHead = new SocketWq();
   /** IP_BIND_ADDRESS_NO_PORT (inet->bind_address_no_port): bind() leaves the port to connect(). */
   bindAddressNoPort = false;
   constructor(readonly net: Net) {}
