@@ -5,7 +5,7 @@ import {
   TCP_ESTABLISHED, TCP_SYN_SENT, TCP_SYN_RECV, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_CLOSE, TCP_CLOSE_WAIT,
   TCP_LAST_ACK, TCP_LISTEN, TCP_CLOSING, TCP_TIME_WAIT, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_SYN,
   EPIPE, EAGAIN, ENOTCONN, EINVAL, ENOPROTOOPT, ECONNRESET, EFAULT,
-  MSG_PEEK, MSG_WAITALL, MSG_MORE, MSG_DONTWAIT, MSG_TRUNC, MSG_OOB,
+  MSG_PEEK, MSG_WAITALL, MSG_MORE, MSG_DONTWAIT, MSG_TRUNC, MSG_OOB, MSG_EOR,
   SEND_SHUTDOWN, RCV_SHUTDOWN, SHUTDOWN_MASK, SOCK_DEAD, SOCK_DONE, SOCK_LINGER, SOCK_KEEPOPEN, SOCK_NOSPACE,
   SOCK_USE_WRITE_QUEUE, SOCK_RCVBUF_LOCK, SOCK_SNDBUF_LOCK, SOCK_BINDPORT_LOCK, SOCK_BINDADDR_LOCK,
   EPOLLIN, EPOLLOUT, EPOLLHUP, EPOLLERR, EPOLLRDHUP, EPOLLPRI, POLLRDNORM, POLLWRNORM,
@@ -21,7 +21,7 @@ import { after, before } from './tcp_seq.js';
 import {
   TCP_NAGLE_OFF, TCP_NAGLE_CORK, TCP_NAGLE_PUSH, TCP_MIN_MSS, MAX_TCP_WINDOW, MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL,
   MAX_TCP_KEEPCNT, MAX_TCP_SYNCNT, TCP_TIMEOUT_INIT, TCP_RTO_MIN, TCP_MSS_DEFAULT, TCP_INIT_CWND,
-  TCP_INFINITE_SSTHRESH, TCP_FIN_TIMEOUT, TCP_MAX_QUICKACKS, TCP_TIMEWAIT_LEN,
+  TCP_INFINITE_SSTHRESH, TCP_FIN_TIMEOUT, TCP_MAX_QUICKACKS, TCP_TIMEWAIT_LEN, TCPCB_EOR,
 } from './tcp_defs.js';
 import { tcpNet } from './tcp_net.js';
 import { ICSK_ACK_SCHED, ICSK_ACK_PUSHED, ICSK_ACK_PUSHED2, type TcpSock } from './tcp_sock.js';
@@ -167,7 +167,8 @@ export function tcpSendmsg(sk: TcpSock, msg: Msghdr, flags: number): number {
     while (off < buf.length) {
       let skb = sk.skWriteQueue.last;
       let copy = 0;
-      if (skb !== null && sk.sendHead !== null && !(skb.cb.tcpFlags & (TCPHDR_FIN | TCPHDR_SYN))) copy = sizeGoal - skb.len;
+      // tcp_skb_can_collapse_to: never append to FIN/SYN, or past a MSG_EOR record end.
+      if (skb !== null && sk.sendHead !== null && !(skb.cb.tcpFlags & (TCPHDR_FIN | TCPHDR_SYN | TCPCB_EOR))) copy = sizeGoal - skb.len;
       if (copy <= 0 || skb === null) {
         if (!skStreamMemoryFree(sk)) return waitForSpace(sk, copied, flags, mssNow, sizeGoal);
         skb = skStreamAllocSkb(sk, sizeGoal);
@@ -200,7 +201,11 @@ export function tcpSendmsg(sk: TcpSock, msg: Msghdr, flags: number): number {
       } else if (skb === sk.sendHead) tcpPushOne(sk, mssNow);
     }
   }
-  if (copied) tcpPush(sk, flags, mssNow, sk.nonagle, sizeGoal);
+  if (copied) {
+    const tail = sk.skWriteQueue.last;
+    if ((flags & MSG_EOR) && tail !== null) tail.cb.tcpFlags |= TCPCB_EOR;
+    tcpPush(sk, flags, mssNow, sk.nonagle, sizeGoal);
+  }
   return copied;
 }
 

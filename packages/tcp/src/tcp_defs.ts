@@ -46,6 +46,8 @@ export const TCP_NAGLE_OFF = 1, TCP_NAGLE_CORK = 2, TCP_NAGLE_PUSH = 4;
 // TCP_SKB_CB(skb)->sacked
 export const TCPCB_SACKED_ACKED = 0x01, TCPCB_SACKED_RETRANS = 0x02, TCPCB_LOST = 0x04,
   TCPCB_TAGBITS = 0x07, TCPCB_REPAIRED = 0x10, TCPCB_EVER_RETRANS = 0x80;
+/** TCP_SKB_CB(skb)->eor (MSG_EOR), kept in cb.tcpFlags above the 8 header bits. */
+export const TCPCB_EOR = 0x1000;
 // FLAG_* of tcp_ack
 export const FLAG_DATA = 0x01, FLAG_WIN_UPDATE = 0x02, FLAG_DATA_ACKED = 0x04, FLAG_RETRANS_DATA_ACKED = 0x08,
   FLAG_SYN_ACKED = 0x10, FLAG_DATA_SACKED = 0x20, FLAG_ECE = 0x40, FLAG_LOST_RETRANS = 0x80,

@@ -24,7 +24,7 @@ import {
 import { after, before, seqAdd, between } from './tcp_seq.js';
 import {
   TCP_NAGLE_CORK, TCP_NAGLE_OFF, TCP_NAGLE_PUSH, TCPCB_SACKED_ACKED, TCPCB_SACKED_RETRANS, TCPCB_LOST,
-  TCPCB_EVER_RETRANS, TCPCB_TAGBITS, TCP_RTO_MAX, TCP_TIMEOUT_INIT, TCP_MSS_DEFAULT, TCP_DELACK_MAX,
+  TCPCB_EVER_RETRANS, TCPCB_TAGBITS, TCPCB_EOR, TCP_RTO_MAX, TCP_TIMEOUT_INIT, TCP_MSS_DEFAULT, TCP_DELACK_MAX,
   TCP_ATO_MIN, TCP_RESOURCE_PROBE_INTERVAL, TCP_PROBE0_MAX, MAX_TCP_WINDOW, TCP_INIT_CWND,
 } from './tcp_defs.js';
 import { tcpNet } from './tcp_net.js';
@@ -618,9 +618,9 @@ export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number, mssNow: numbe
   buff.cb.seq = (skb.cb.seq + len) >>> 0;
   buff.cb.endSeq = skb.cb.endSeq;
   skb.cb.endSeq = buff.cb.seq;
-  // PSH and FIN go with the tail.
+  // PSH, FIN and the record end (eor) go with the tail.
   const flags = skb.cb.tcpFlags;
-  skb.cb.tcpFlags = flags & ~(TCPHDR_FIN | TCPHDR_PSH);
+  skb.cb.tcpFlags = flags & ~(TCPHDR_FIN | TCPHDR_PSH | TCPCB_EOR);
   buff.cb.tcpFlags = flags;
   buff.cb.sacked = skb.cb.sacked;
   buff.cb.whenUs = skb.cb.whenUs;
