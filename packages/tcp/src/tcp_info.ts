@@ -4,8 +4,10 @@ import { TCP_LISTEN, inetNtoa } from '@knet/include';
 import { tcpNet } from './tcp_net.js';
 import { TcpSock, TcpTimewaitSock, TcpRequestSock } from './tcp_sock.js';
 import { TCPCB_SACKED_ACKED } from './tcp_defs.js';
+import { TCP_ECN_OK, TCP_ECN_SEEN } from './tcp_ecn.js';
+import { TCP_CHRONO_BUSY, TCP_CHRONO_RWND_LIMITED, TCP_CHRONO_SNDBUF_LIMITED, tcpChronoUs } from './tcp_chrono.js';
 
-export const TCPI_OPT_TIMESTAMPS = 1, TCPI_OPT_SACK = 2, TCPI_OPT_WSCALE = 4, TCPI_OPT_ECN = 8;
+export const TCPI_OPT_TIMESTAMPS = 1, TCPI_OPT_SACK = 2, TCPI_OPT_WSCALE = 4, TCPI_OPT_ECN = 8, TCPI_OPT_ECN_SEEN = 16;
 
 /** struct tcp_info, with Linux's field names. Times in µs unless named _ms-like in Linux (last_*: ms). */
 export interface TcpInfo {
@@ -75,6 +77,8 @@ export function tcpGetInfo(sk: TcpSock): TcpInfo {
   if (sk.rxOpt.tstampOk) options |= TCPI_OPT_TIMESTAMPS;
   if (sk.rxOpt.sackOk) options |= TCPI_OPT_SACK;
   if (sk.rxOpt.wscaleOk) options |= TCPI_OPT_WSCALE;
+  if (sk.ecnFlags & TCP_ECN_OK) options |= TCPI_OPT_ECN;
+  if (sk.ecnFlags & TCP_ECN_SEEN) options |= TCPI_OPT_ECN_SEEN;
   const listen = sk.skState === TCP_LISTEN;
   let fackets = 0;
   for (let skb = sk.skWriteQueue.first; skb !== null && skb !== sk.sendHead; skb = skb.next) if (skb.cb.sacked & TCPCB_SACKED_ACKED) fackets++;
@@ -125,9 +129,10 @@ export function tcpGetInfo(sk: TcpSock): TcpInfo {
     tcpi_data_segs_in: sk.dataSegsIn,
     tcpi_data_segs_out: sk.dataSegsOut,
     tcpi_delivery_rate: rate,
-    tcpi_busy_time: 0,
-    tcpi_rwnd_limited: sk.rwndLimited ? 1 : 0,
-    tcpi_sndbuf_limited: 0,
+    // Busy time includes the limited times, as tcp_get_info_chrono_stats sums them.
+    tcpi_busy_time: tcpChronoUs(sk, TCP_CHRONO_BUSY) + tcpChronoUs(sk, TCP_CHRONO_RWND_LIMITED) + tcpChronoUs(sk, TCP_CHRONO_SNDBUF_LIMITED),
+    tcpi_rwnd_limited: tcpChronoUs(sk, TCP_CHRONO_RWND_LIMITED),
+    tcpi_sndbuf_limited: tcpChronoUs(sk, TCP_CHRONO_SNDBUF_LIMITED),
     tcpi_delivered: sk.delivered,
     tcpi_delivered_ce: sk.deliveredCe,
     tcpi_bytes_sent: sk.bytesSent,

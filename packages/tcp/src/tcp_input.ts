@@ -4,7 +4,7 @@
 // in-order and out-of-order data queueing, delayed ACKs and the state machine.
 import type { AckSample, SkBuff } from '@knet/include';
 import {
-  TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCPHDR_URG, TCPHDR_ECE, TCPHDR_CWR,
+  TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCPHDR_URG,
   TCP_ESTABLISHED, TCP_SYN_SENT, TCP_SYN_RECV, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_TIME_WAIT, TCP_CLOSE,
   TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_LISTEN, TCP_CLOSING,
   TCP_CA_Open, TCP_CA_Disorder, TCP_CA_CWR, TCP_CA_Recovery, TCP_CA_Loss, CA_EVENT_LOSS, CA_EVENT_COMPLETE_CWR,
@@ -42,6 +42,11 @@ import { tcpRateSkbDelivered, tcpRateGen } from './tcp_rate.js';
 import { tcpInitCongestionControl } from './tcp_cong.js';
 import { tcpTimeWait } from './tcp_minisocks.js';
 import { tcpSetState, tcpDestroySock } from './tcp.js';
+import { TCP_CHRONO_BUSY, tcpChronoStop } from './tcp_chrono.js';
+import {
+  ECN_CE_QUICKACK, tcpEcnAcceptCwr, tcpEcnCheckCe, tcpEcnQueueCwr, tcpEcnRcvEcnEcho, tcpEcnRcvSyn, tcpEcnRcvSynack,
+  tcpEcnWithdrawCwr,
+} from './tcp_ecn.js';
 
 const R = SKB_DROP_REASON;
 /** Flags that must be exactly ACK for header prediction (PSH is ignored). */
@@ -78,6 +83,7 @@ export function tcpWriteQueuePurge(sk: TcpSock): void {
     skWmemFreeSkb(sk, skb);
   }
   sk.sendHead = null;
+  tcpChronoStop(sk, TCP_CHRONO_BUSY);
   sk.packetsOut = sk.sackedOut = sk.lostOut = sk.retransOut = 0;
   sk.highestSack = sk.lostSkbHint = sk.retransmitSkbHint = null;
 }
@@ -255,6 +261,17 @@ function tcpInitCwndReduction(sk: TcpSock): void {
   sk.prrDelivered = 0;
   sk.prrOut = 0;
   sk.sndSsthresh = (sk.icskCaOps ?? RENO_FALLBACK).ssthresh(sk);
+  tcpEcnQueueCwr(sk);
+}
+
+/** tcp_enter_cwr: reduce cwnd by PRR without a loss, for an ECN echo (RFC 3168 §6.1.2). */
+export function tcpEnterCwr(sk: TcpSock): void {
+  sk.priorSsthresh = 0;
+  if (sk.icskCaState < TCP_CA_CWR) {
+    sk.undoMarker = 0;
+    tcpInitCwndReduction(sk);
+    tcpSetCaState(sk, TCP_CA_CWR);
+  }
 }
 const RENO_FALLBACK = { ssthresh: (tp: TcpSock) => Math.max(tp.sndCwnd >> 1, 2) };
 
@@ -347,6 +364,7 @@ export function tcpEnterLoss(sk: TcpSock): void {
     tcpCaEvent(sk, CA_EVENT_LOSS);
     tcpInitUndo(sk);
   }
+  tcpEcnQueueCwr(sk);
   sk.sndCwnd = tcpPacketsInFlight(sk) + 1;
   sk.sndCwndCnt = 0;
   sk.sndCwndStamp = sk.jiffies;
@@ -381,6 +399,7 @@ function tcpUndoCwndReduction(sk: TcpSock, unmarkLoss: boolean): void {
     if (sk.priorSsthresh > sk.sndSsthresh) sk.sndSsthresh = sk.priorSsthresh;
   }
   sk.sndCwndStamp = sk.jiffies;
+  tcpEcnWithdrawCwr(sk);
   sk.undoMarker = 0;
   sk.rack.advanced = true;
 }
@@ -394,8 +413,9 @@ function tcpTryKeepOpen(sk: TcpSock): void {
   }
 }
 
-function tcpTryToOpen(sk: TcpSock): void {
+function tcpTryToOpen(sk: TcpSock, flag: number): void {
   if (!tcpAnyRetransDone(sk)) sk.retransStamp = 0;
+  if (flag & FLAG_ECE) tcpEnterCwr(sk);
   if (sk.icskCaState !== TCP_CA_CWR) tcpTryKeepOpen(sk);
 }
 
@@ -576,7 +596,7 @@ function tcpFastretransAlert(sk: TcpSock, priorSndUna: number, numDupack: number
     if (!(flag & FLAG_SND_UNA_ADVANCED)) {
       if (tcpIsReno(sk)) tcpAddRenoSack(sk, numDupack);
     } else if (tcpTryUndoPartial(sk, priorSndUna)) return REXMIT_NONE;
-    if (tcpTryUndoDsack(sk)) tcpTryToOpen(sk);
+    if (tcpTryUndoDsack(sk)) tcpTryToOpen(sk, flag);
     tcpIdentifyPacketLoss(sk, fr);
     return REXMIT_LOST;
   }
@@ -593,7 +613,7 @@ function tcpFastretransAlert(sk: TcpSock, priorSndUna: number, numDupack: number
   if (sk.icskCaState <= TCP_CA_Disorder) tcpTryUndoDsack(sk);
   tcpIdentifyPacketLoss(sk, fr);
   if (!tcpTimeToRecover(sk)) {
-    tcpTryToOpen(sk);
+    tcpTryToOpen(sk, flag);
     return REXMIT_NONE;
   }
   tcpEnterRecovery(sk, eceAck);
@@ -882,6 +902,8 @@ function tcpCleanRtxQueue(sk: TcpSock, priorFack: number, priorSndUna: number, s
     if (skb === sk.highestSack) sk.highestSack = null;
     skWmemFreeSkb(sk, skb);
   }
+  // Everything sent is acked: busy only while unsent data waits.
+  if (skb === null || skb === sk.sendHead) tcpChronoStop(sk, TCP_CHRONO_BUSY);
   if (!before(sk.sndUna, sk.undoMarker) && sk.undoMarker && false) sk.undoMarker = 0;
   if (flag & FLAG_ACKED) sk.skFlags |= 1 << 10; // SOCK_QUEUE_SHRUNK
   const seqRttUs = firstAckt ? now - firstAckt : -1;
@@ -990,7 +1012,7 @@ function tcpAck(sk: TcpSock, skb: SkBuff, flag: number): number {
     flag |= tcpAckUpdateWindow(sk, skb, ack, ackSeq);
     if (sk.rxOpt.sackOff) flag |= tcpSacktagWriteQueue(sk, skb, priorSndUna);
     else sackState.firstSackt = sackState.lastSackt = 0, sackState.sackDelivered = 0;
-    if (skb.cb.tcpFlags & TCPHDR_ECE) {
+    if (tcpEcnRcvEcnEcho(sk, skb.cb.tcpFlags)) {
       flag |= FLAG_ECE;
       ev |= CA_ACK_ECE;
     }
@@ -1027,6 +1049,11 @@ function tcpAck(sk: TcpSock, skb: SkBuff, flag: number): number {
     if (!tcpScheduleLossProbe(sk, true)) tcpRearmRto(sk);
   }
   const delivered = sk.delivered - priorDelivered;
+  // tcp_count_delivered: what an ECE ACK delivers was CE-marked (tcpi_delivered_ce).
+  if (flag & FLAG_ECE) {
+    sk.deliveredCe += delivered;
+    tn.ext.TCPDeliveredCE += delivered;
+  }
   const lost = sk.lost - priorLost;
   tcpRateGen(sk, delivered, lost);
   tcpCongControl(sk, ack, delivered, flag, lost);
@@ -1302,6 +1329,8 @@ function tcpEventDataRecv(sk: TcpSock, skb: SkBuff): void {
   }
   a.lrcvtime = now;
   sk.lastDataRecv = now;
+  // A new CE mark, or a Not-ECT retransmission: do not delay the ACK (the sender's cwnd may be tiny).
+  if (tcpEcnCheckCe(sk, skb) === ECN_CE_QUICKACK) tcpEnterQuickackMode(sk, 2);
   if (skb.len >= 128) tcpGrowWindow(sk, skb);
 }
 
@@ -1683,6 +1712,7 @@ function tcpDataQueue(sk: TcpSock, skb: SkBuff): void {
     consumeSkb(skb);
     return;
   }
+  if (tcpEcnAcceptCwr(sk, skb)) sk.icskAck.pending |= ICSK_ACK_NOW;
   skb.dst = null;
   skbPull(skb, thHdrLen(skb.head, skb.transportHeader));
   sk.rxOpt.dsack = false;
@@ -2031,6 +2061,7 @@ function tcpRcvSynsentStateProcess(sk: TcpSock, skb: SkBuff): number {
       tcpDrop(sk, skb, R.TCP_FLAGS);
       return 0;
     }
+    tcpEcnRcvSynack(sk, flags);
     // SYN-ACK: RFC 9293 step 4.
     sk.rcvNxt = (skb.cb.seq + 1) >>> 0;
     sk.rcvWup = sk.rcvNxt;
@@ -2073,6 +2104,7 @@ function tcpRcvSynsentStateProcess(sk: TcpSock, skb: SkBuff): number {
   if (flags & TCPHDR_SYN) {
     // Simultaneous open (RFC 9293 §3.5, figure 7): SYN_SENT → SYN_RECV, answer SYN-ACK.
     tcpSetState(sk, TCP_SYN_RECV);
+    tcpEcnRcvSyn(sk, flags);
     applySynOptions(sk);
     sk.rcvNxt = (skb.cb.seq + 1) >>> 0;
     sk.copiedSeq = sk.rcvNxt;

@@ -39,6 +39,7 @@ import {
 import { secureTcpSeq, secureTcpTsOff } from './secure_seq.js';
 import { cookieV4InitSequence, cookieV4Check, cookieInitTimestamp, cookieTimestampDecode } from './tcp_syncookies.js';
 import { tcpRegisterCongestionControl, tcpCaFindKey } from './tcp_cong.js';
+import { tcpEcnCreateRequest } from './tcp_ecn.js';
 
 const R = SKB_DROP_REASON;
 const u32 = (b: Uint8Array, o: number) => ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
@@ -184,6 +185,7 @@ function tcpV4ConnRequest(lsk: TcpSock, skb: SkBuff, isn: number): number {
   req.sackOk = o.sackOk;
   req.wscaleOk = o.wscaleOk;
   req.sndWscale = o.sndWscale;
+  tcpEcnCreateRequest(req, skb, skb.cb.tcpFlags);
   req.synTime = Math.floor(lsk.skNet.clock.now());
   if (req.tstampOk) req.tsOff = secureTcpTsOff(tn.tsKey, daddr, saddr);
   const fl = { daddr: saddr, saddr: daddr, oif: lsk.skBoundDevIf, tos: 0, proto: IPPROTO_TCP, sport: req.inetNum, dport: req.inetDport, mark: lsk.skMark };
@@ -210,7 +212,7 @@ function tcpV4ConnRequest(lsk: TcpSock, skb: SkBuff, isn: number): number {
   req.sndIsn = isn;
   openreqInitRwin(lsk, req, mtu);
   if (wantCookie) {
-    if (req.tstampOk) req.cookieTs = cookieInitTimestamp((Math.floor(lsk.skNet.clock.now()) + req.tsOff) >>> 0, req.wscaleOk, req.sndWscale, req.sackOk);
+    if (req.tstampOk) req.cookieTs = cookieInitTimestamp((Math.floor(lsk.skNet.clock.now()) + req.tsOff) >>> 0, req.wscaleOk, req.sndWscale, req.sackOk, req.ecnOk);
     tcpSendSynack(lsk, req);
     return 0;
   }
@@ -260,6 +262,8 @@ function tcpV4CookieCheck(lsk: TcpSock, skb: SkBuff): TcpSock | null {
     req.sackOk = d.sackOk && tn.sysctl.tcp_sack !== 0;
     req.wscaleOk = d.wscaleOk && tn.sysctl.tcp_window_scaling !== 0;
     req.sndWscale = d.sndWscale;
+    // cookie_ecn_ok: the ECN bit of the cookie TSval, honoured while tcp_ecn allows ECN.
+    req.ecnOk = d.ecnOk && tn.sysctl.tcp_ecn !== 0;
   }
   const fl = { daddr: saddr, saddr: daddr, oif: lsk.skBoundDevIf, tos: 0, proto: IPPROTO_TCP, sport: dport, dport: sport, mark: lsk.skMark };
   const dst = lsk.icskAfOps.routeOutput(lsk.skNet, fl);

@@ -18,6 +18,7 @@ import { tcpDone, tcpSynackRttMeas } from './tcp_input.js';
 import { tcpSetState, tcpDestroySock, tcpDisconnect } from './tcp.js';
 import { inetCskResetKeepaliveTimer, keepaliveTimeWhen } from './tcp_timer.js';
 import { tcpAssignCongestionControl, tcpSetCongestionControl } from './tcp_cong.js';
+import { tcpEcnOpenreqChild } from './tcp_ecn.js';
 
 export const TCP_TW_SUCCESS = 0, TCP_TW_RST = 1, TCP_TW_ACK = 2, TCP_TW_SYN = 3;
 
@@ -241,6 +242,7 @@ export function tcpCreateOpenreqChild(lsk: TcpSock, req: TcpRequestSock, skb: Sk
   o.userMss = lsk.userMss;
   o.mssClamp = req.mss || TCP_MSS_DEFAULT;
   sk.tsOffset = req.tsOff;
+  tcpEcnOpenreqChild(sk, req);
   sk.tcpHeaderLen = req.tstampOk ? 32 : 20;
   sk.sndWnd = (skb.head[skb.transportHeader + 14] << 8 | skb.head[skb.transportHeader + 15]) * 2 ** o.sndWscale;
   sk.maxWindow = sk.sndWnd;

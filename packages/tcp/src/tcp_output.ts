@@ -6,7 +6,7 @@ import {
   TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCP_CLOSE, TCP_SYN_SENT, TCP_LISTEN,
   CHECKSUM_PARTIAL, CHECKSUM_NONE, IPPROTO_TCP, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM, NETIF_F_TSO, NETIF_F_GSO,
   SKB_GSO_TCPV4, MAX_TCP_HEADER, CA_EVENT_TX_START, CA_EVENT_CWND_RESTART, TCP_CA_Open, TCP_CA_CWR, TCP_CA_Recovery, SKB_DROP_REASON,
-  SOCK_DEAD, SOCK_NOSPACE, EBUSY, SKB_TRUESIZE_OVERHEAD,
+  SOCK_DEAD, SOCK_NOSPACE, EBUSY, SKB_TRUESIZE_OVERHEAD, TCP_ESTABLISHED, TCP_CLOSE_WAIT,
 } from '@knet/include';
 import {
   allocSkb, skbReserve, skbPush, skbPut, skbClone, skbCloned, pskbCopy, skbTrim, skbCopyBits, skbQueueTail,
@@ -34,6 +34,8 @@ import {
 } from './tcp_sock.js';
 import { inetCskResetXmitTimer, inetCskClearXmitTimer, tcpResetXmitTimer } from './tcp_timer.js';
 import { tcpRateSkbSent } from './tcp_rate.js';
+import { tcpEcnClearSyn, tcpEcnMakeSynack, tcpEcnSend, tcpEcnSendSyn, tcpEcnSendSynack } from './tcp_ecn.js';
+import { TCP_CHRONO_BUSY, TCP_CHRONO_RWND_LIMITED, TCP_CHRONO_SNDBUF_LIMITED, tcpChronoStart, tcpChronoStop } from './tcp_chrono.js';
 
 const opts = new TcpOutOptions();
 
@@ -361,6 +363,7 @@ export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvN
   const hdrLen = TCP_HLEN + optSize;
   const th = skbPush(skb, hdrLen);
   skb.transportHeader = th;
+  if (!isSyn) flags = tcpEcnSend(sk, skb, flags, hdrLen);
   const b = skb.head;
   tcpSetSource(b, th, sk.inetSport);
   tcpSetDest(b, th, sk.inetDport);
@@ -442,7 +445,10 @@ export function skbEntail(sk: TcpSock, skb: SkBuff): void {
   skbQueueTail(sk.skWriteQueue, skb);
   sk.skWmemQueued += skb.truesize;
   sk.skForwardAlloc -= skb.truesize;
-  if (sk.sendHead === null) sk.sendHead = skb;
+  if (sk.sendHead === null) {
+    sk.sendHead = skb;
+    tcpChronoStart(sk, TCP_CHRONO_BUSY);
+  }
 }
 
 /**
@@ -720,10 +726,15 @@ export function tcpWriteXmit(sk: TcpSock, mssNow: number, nonagle: number, pushO
     sentPkts += tcpSkbPcount(skb);
     if (pushOne) break;
   }
-  if (isRwndLimited) sk.rwndLimited = true;
+  if (isRwndLimited) tcpChronoStart(sk, TCP_CHRONO_RWND_LIMITED);
+  else tcpChronoStop(sk, TCP_CHRONO_RWND_LIMITED);
   if (sentPkts || isCwndLimited) {
     isCwndLimited = isCwndLimited || tcpPacketsInFlight(sk) >= sk.sndCwnd;
     tcpCwndValidate(sk, isCwndLimited);
+    // Starved by the send buffer: sent what there was, not cwnd-limited, and the writer is
+    // waiting for space (tcp_cwnd_validate's SNDBUF_LIMITED check).
+    if (!sk.isCwndLimited && sk.sendHead === null && sk.skSocket !== null && (sk.skFlags & SOCK_NOSPACE) &&
+      (sk.skState === TCP_ESTABLISHED || sk.skState === TCP_CLOSE_WAIT)) tcpChronoStart(sk, TCP_CHRONO_SNDBUF_LIMITED);
     if (sentPkts && tcpInCwndReduction(sk)) sk.prrOut += sentPkts;
     if (sentPkts && tcpNet(net).sysctl.tcp_early_retrans >= 3 && pushOne !== 2) tcpScheduleLossProbe(sk, false);
     return false;
@@ -850,6 +861,7 @@ export function tcpRetransmitSkb(sk: TcpSock, skb: SkBuff, segs: number): number
   } else if (tcpSkbPcount(skb) > 1 || tcpSkbMss(skb) !== curMss) {
     tcpSetSkbTsoSegs(skb, curMss);
   }
+  tcpEcnClearSyn(sk, skb);
   const pc = tcpSkbPcount(skb);
   const err = tcpTransmitSkb(sk, skb, true);
   if (err !== 0) return err;
@@ -1088,6 +1100,7 @@ export function tcpConnect(sk: TcpSock): number {
   buff.cb.endSeq = (sk.writeSeq + 1) >>> 0;
   buff.cb.tcpFlags = TCPHDR_SYN;
   buff.cb.sacked = 0;
+  tcpEcnSendSyn(sk, buff);
   skbQueueTail(sk.skWriteQueue, buff);
   sk.skWmemQueued += buff.truesize;
   sk.writeSeq = buff.cb.endSeq;
@@ -1107,6 +1120,7 @@ export function tcpSendSynackSelf(sk: TcpSock): void {
   const skb = sk.skWriteQueue.first as SkBuff | null;
   if (skb === null || !(skb.cb.tcpFlags & TCPHDR_SYN)) return;
   skb.cb.tcpFlags |= TCPHDR_ACK;
+  tcpEcnSendSynack(sk, skb);
   tcpTransmitSkb(sk, skb, true);
 }
 
@@ -1155,7 +1169,7 @@ export function tcpSendSynack(listener: TcpSock, req: TcpRequestSock): number {
   tcpSetSeq(b, th, req.sndIsn);
   tcpSetAckSeq(b, th, (req.rcvIsn + 1) >>> 0);
   tcpSetHdrLen(b, th, hdrLen);
-  tcpSetFlags(b, th, TCPHDR_SYN | TCPHDR_ACK);
+  tcpSetFlags(b, th, TCPHDR_SYN | TCPHDR_ACK | tcpEcnMakeSynack(req));
   tcpSetWindow(b, th, Math.min(req.rcvWnd, 65535));
   tcpSetUrgPtr(b, th, 0);
   tcpOptionsWrite(b, th + TCP_HLEN, o, null, listener.selectiveAcks);
@@ -1169,7 +1183,10 @@ export function tcpSendSynack(listener: TcpSock, req: TcpRequestSock): number {
 
 /** tcp_check_space: only a writer that found the buffer full (SOCK_NOSPACE) needs waking. */
 export function tcpCheckSpace(sk: TcpSock): void {
-  if (sk.skSocket !== null && (sk.skFlags & SOCK_NOSPACE) && !(sk.skFlags & SOCK_DEAD)) tcpNewSpace(sk);
+  if (sk.skSocket !== null && (sk.skFlags & SOCK_NOSPACE) && !(sk.skFlags & SOCK_DEAD)) {
+    tcpNewSpace(sk);
+    if (!(sk.skFlags & SOCK_NOSPACE)) tcpChronoStop(sk, TCP_CHRONO_SNDBUF_LIMITED);
+  }
 }
 
 /** tcp_new_space: grow the send buffer while cwnd is not filled, then sk_write_space. */

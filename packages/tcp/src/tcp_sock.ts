@@ -193,8 +193,12 @@ export class TcpSock extends InetSock implements TcpCaSock {
   advmss = 536;
   /** 20 + the options every segment carries (12 with timestamps). */
   tcpHeaderLen = 20;
-  /** The peer's window stopped us last time (tcpi rwnd-limited hint). */
-  rwndLimited = false;
+  /** tcp_chrono: the condition being timed, since when (jiffies), and the totals (ms). */
+  chronoType = 0;
+  chronoStart = 0;
+  chronoBusy = 0;
+  chronoRwndLimited = 0;
+  chronoSndbufLimited = 0;
   xmitSizeGoalSegs = 0;
   gsoSegs = 0;
   nonagle = 0;
@@ -307,7 +311,7 @@ export class TcpSock extends InetSock implements TcpCaSock {
   closeErr = 0;
   /** TCP_QUICKACK et al. */
   tsqFlags = 0;
-  /** For listeners the saved backlog; for children the request that made them. */
+  /** tp->ecn_flags: TCP_ECN_OK, QUEUE_CWR, DEMAND_CWR, SEEN (tcp_ecn.ts). */
   ecnFlags = 0;
   /** RST sent/received markers for diagnostics. */
   rstSeen = false;
@@ -364,6 +368,8 @@ export class TcpRequestSock {
   sndWscale = 0;
   rcvWscale = 0;
   sackOk = false;
+  /** inet_rsk(req)->ecn_ok: the SYN asked for ECN and we agree (RFC 3168 §6.1.1). */
+  ecnOk = false;
   tstampOk = false;
   tsRecent = 0;
   tsOff = 0;

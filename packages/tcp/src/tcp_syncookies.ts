@@ -55,9 +55,10 @@ export function cookieV4Check(tn: TcpNet, saddr: number, daddr: number, sport: n
 }
 
 /** cookie_init_timestamp: TSval with the option bits in its low 6 bits, never ahead of now. */
-export function cookieInitTimestamp(tsNow: number, wscaleOk: boolean, sndWscale: number, sackOk: boolean): number {
+export function cookieInitTimestamp(tsNow: number, wscaleOk: boolean, sndWscale: number, sackOk: boolean, ecnOk = false): number {
   let options = wscaleOk ? sndWscale : TS_OPT_WSCALE_MASK;
   if (sackOk) options |= TS_OPT_SACK;
+  if (ecnOk) options |= TS_OPT_ECN;
   let ts = ((tsNow >>> TSBITS) << TSBITS) >>> 0;
   ts = (ts | options) >>> 0;
   if (((ts - tsNow) | 0) > 0) ts = (ts - (1 << TSBITS)) >>> 0;
@@ -65,9 +66,10 @@ export function cookieInitTimestamp(tsNow: number, wscaleOk: boolean, sndWscale:
 }
 
 /** cookie_timestamp_decode: the options carried in the echoed TSval. */
-export function cookieTimestampDecode(tsecr: number): { wscaleOk: boolean; sndWscale: number; sackOk: boolean } {
+export function cookieTimestampDecode(tsecr: number): { wscaleOk: boolean; sndWscale: number; sackOk: boolean; ecnOk: boolean } {
   const options = tsecr & TSMASK;
   const sackOk = (options & TS_OPT_SACK) !== 0;
-  if ((options & TS_OPT_WSCALE_MASK) === TS_OPT_WSCALE_MASK) return { wscaleOk: false, sndWscale: 0, sackOk };
-  return { wscaleOk: true, sndWscale: options & TS_OPT_WSCALE_MASK, sackOk };
+  const ecnOk = (options & TS_OPT_ECN) !== 0;
+  if ((options & TS_OPT_WSCALE_MASK) === TS_OPT_WSCALE_MASK) return { wscaleOk: false, sndWscale: 0, sackOk, ecnOk };
+  return { wscaleOk: true, sndWscale: options & TS_OPT_WSCALE_MASK, sackOk, ecnOk };
 }

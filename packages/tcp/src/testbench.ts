@@ -25,6 +25,8 @@ export interface WireSegment {
   dport: number;
   seq: number;
   ack: number;
+  /** The IP TOS byte (DSCP and the ECN field). */
+  tos: number;
   flags: number;
   win: number;
   len: number;
@@ -72,6 +74,8 @@ export class TcpTestbench {
   readonly log: WireSegment[] = [];
   /** Return true to drop a segment on the wire (after it is logged). */
   dropIf: ((s: WireSegment) => boolean) | null = null;
+  /** Return true to mark an ECN-capable segment CE, as an AQM router would (RFC 3168 §5). */
+  markCeIf: ((s: WireSegment) => boolean) | null = null;
   /** Keep a log of every segment (on by default; bulk tests may turn it off). */
   logging = true;
   delivered = 0;
@@ -108,7 +112,7 @@ export class TcpTestbench {
       name: `testbench-${name}`,
       netHeaderLen: 20,
       queueXmit(sk: Sock, skb: SkBuff, _fl: Flowi4 | null): number {
-        bench.xmit(h, skb, sk.inetSaddr || addr, sk.inetDaddr);
+        bench.xmit(h, skb, sk.inetSaddr || addr, sk.inetDaddr, sk.tos);
         return 0;
       },
       routeOutput(_net: Net, fl: Flowi4): DstEntry | number {
@@ -116,8 +120,8 @@ export class TcpTestbench {
         if (fl.daddr === 0) return -101;
         return dst;
       },
-      buildAndSendPkt(skb: SkBuff, _sk: Sock | null, saddr: number, daddr: number): number {
-        bench.xmit(h, skb, saddr, daddr);
+      buildAndSendPkt(skb: SkBuff, sk: Sock | null, saddr: number, daddr: number): number {
+        bench.xmit(h, skb, saddr, daddr, sk?.tos ?? 0);
         return 0;
       },
       sendUnicastReply(_net: Net, skb: SkBuff, saddr: number, daddr: number): number {
@@ -138,7 +142,7 @@ export class TcpTestbench {
     void h;
   }
 
-  private xmit(h: TestHost, skb: SkBuff, saddr: number, daddr: number): void {
+  private xmit(h: TestHost, skb: SkBuff, saddr: number, daddr: number, tos = 0): void {
     const peer = h.peer!;
     // ip_queue_xmit's part: the IPv4 header.
     const th = skb.data;
@@ -148,7 +152,7 @@ export class TcpTestbench {
     const b = skb.head;
     const tot = skb.len;
     b[iph] = 0x45;
-    b[iph + 1] = 0;
+    b[iph + 1] = tos;
     b[iph + 2] = tot >>> 8;
     b[iph + 3] = tot & 0xff;
     b[iph + 4] = b[iph + 5] = 0;
@@ -196,6 +200,8 @@ export class TcpTestbench {
       this.lost++;
       return;
     }
+    // CE replaces ECT(0)/ECT(1) only; the header checksum is not checked on delivery.
+    if (this.markCeIf !== null && (frame[1]! & 3) !== 0 && this.markCeIf(seg)) frame[1] = frame[1]! | 3;
     const r = this.rng;
     if (this.opts.loss > 0 && r.random() < this.opts.loss) {
       this.lost++;
@@ -392,7 +398,7 @@ function parse(f: Uint8Array, from: string, t: number): WireSegment {
   const doff = (f[th + 12] >>> 4) * 4;
   return {
     t, from, saddr: r32(f, 12), daddr: r32(f, 16), sport: (f[th] << 8) | f[th + 1], dport: (f[th + 2] << 8) | f[th + 3],
-    seq: r32(f, th + 4), ack: r32(f, th + 8), flags: f[th + 13], win: (f[th + 14] << 8) | f[th + 15],
+    seq: r32(f, th + 4), ack: r32(f, th + 8), tos: f[1], flags: f[th + 13], win: (f[th + 14] << 8) | f[th + 15],
     len: f.length - th - doff, opts: f.slice(th + 20, th + doff), bytes: f.slice(th),
   };
 }
