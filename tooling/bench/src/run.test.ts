@@ -60,4 +60,29 @@ describe('runBench', () => {
     expect(t.measured).toEqual(['ref_rate']);
     expect(res.skipped).toEqual([{ name: 'nope', why: 'no such scenario' }]);
   });
+  it('measures a needsTap reference only with --tap, and skips it with the reason it cannot run', async () => {
+    const t = setup();
+    const measured: string[] = [];
+    const tapRef: Reference = {
+      name: 'ref_tap', unit: 'ops/s', direction: 'higher', summary: '', needsTap: true,
+      measure: async () => (measured.push('ref_tap'), 100),
+    };
+    const scen: Scenario = { name: 'over_tap', unit: 'ops/s', direction: 'higher', summary: '', needsTap: true, reference: 'ref_tap', run: async () => ({ value: 150 }) };
+    const off = await runBench([scen], [...t.refs, tapRef], t.opts);
+    expect(measured).toEqual([]);
+    expect(off.rows.map((r) => r.name)).not.toContain('ref_tap');
+    expect(off.skipped).toEqual([{ name: 'over_tap', why: expect.stringMatching(/--tap/) }]);
+
+    const on = await runBench([scen], [...t.refs, tapRef], { ...t.opts, tap: true });
+    expect(on.rows.find((r) => r.name === 'over_tap')).toMatchObject({ reference: 100, referenceName: 'ref_tap', ratio: 1.5 });
+
+    const noRoot: Reference = { ...tapRef, measure: async () => { throw new ScenarioUnavailable('needs root (CAP_NET_ADMIN)'); } };
+    const denied: Scenario = { ...scen, run: async () => { throw new ScenarioUnavailable('needs root (CAP_NET_ADMIN)'); } };
+    const res = await runBench([denied], [noRoot], { ...t.opts, tap: true });
+    expect(res.failed).toEqual([]);
+    expect(res.skipped).toEqual([
+      { name: 'ref_tap', why: 'needs root (CAP_NET_ADMIN)' },
+      { name: 'over_tap', why: 'needs root (CAP_NET_ADMIN)' },
+    ]);
+  });
 });

@@ -3,6 +3,8 @@ import { ratio } from './ratio.js';
 import { ScenarioUnavailable } from './unavailable.js';
 import type { BenchContext, Reference, Row, Scenario } from './types.js';
 
+const NEEDS_TAP = 'needs a TAP device; run with --tap';
+
 export interface RunOptions {
   tap: boolean;
   only: string[] | null;
@@ -59,20 +61,30 @@ export async function runBench(
       }
   }
 
+  const skip = (name: string, why: string) => {
+    skipped.push({ name, why });
+    opts.log(`bench: skipping ${name}: ${why}`);
+  };
+
   for (const ref of references) {
     if (!wanted(ref.name)) continue;
+    // Without --tap a TAP reference is not measured even when named: nothing would use it.
+    if (ref.needsTap && !opts.tap) {
+      if (opts.only !== null) skip(ref.name, NEEDS_TAP);
+      continue;
+    }
     try {
       await ctx.reference(ref.name);
     } catch (e) {
-      failed.push({ name: ref.name, error: String((e as Error)?.stack ?? e) });
+      if (e instanceof ScenarioUnavailable) skip(ref.name, e.message);
+      else failed.push({ name: ref.name, error: String((e as Error)?.stack ?? e) });
     }
   }
 
   for (const s of scenarios) {
     if (!wanted(s.name)) continue;
     if (s.needsTap && !opts.tap) {
-      skipped.push({ name: s.name, why: 'needs a TAP device; run with --tap' });
-      opts.log(`bench: skipping ${s.name}: needs a TAP device (run with --tap)`);
+      skip(s.name, NEEDS_TAP);
       continue;
     }
     opts.log(`bench: running ${s.name} ...`);
@@ -97,8 +109,7 @@ export async function runBench(
       opts.log(`bench:   ${s.name} = ${out.value.toPrecision(4)} ${s.unit}`);
     } catch (e) {
       if (e instanceof ScenarioUnavailable) {
-        skipped.push({ name: s.name, why: e.message });
-        opts.log(`bench: skipping ${s.name}: ${e.message}`);
+        skip(s.name, e.message);
         continue;
       }
       failed.push({ name: s.name, error: String((e as Error)?.stack ?? e) });

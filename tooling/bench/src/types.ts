@@ -14,6 +14,8 @@ export interface Reference {
   unit: string;
   direction: Direction;
   summary: string;
+  /** Measured only with --tap (and then only if it can be: ScenarioUnavailable skips it). */
+  needsTap?: boolean;
   measure(ctx: BenchContext): Promise<number>;
 }
 
