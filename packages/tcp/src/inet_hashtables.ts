@@ -7,12 +7,37 @@ import { tcpNet, type TcpNet } from './tcp_net.js';
 import { hsiphash } from './secure_seq.js';
 import { TcpSock, TcpTimewaitSock, type EhashEntry } from './tcp_sock.js';
 
+type BindOwner = TcpSock | TcpTimewaitSock;
+
 /** struct inet_bind_bucket */
 export class InetBindBucket {
   /** >= 0: made by bind(); -1: made by connect()'s port search (never shared with bind). */
   fastreuse = 0;
-  readonly owners = new Set<TcpSock | TcpTimewaitSock>();
+  /**
+   * The first owner; the rest follow bindNext. The list runs through the socks themselves, as
+   * Linux's owners hlist runs through sk_bind_node, so owning a port allocates nothing.
+   */
+  owners: BindOwner | null = null;
   constructor(readonly port: number) {}
+}
+
+/** sk_add_bind_node: link `sk` at the head of `tb`'s owners; a sock already there stays put. */
+export function inetBindAdd(tb: InetBindBucket, sk: BindOwner): void {
+  if (tb.owners === sk || sk.bindPrev !== null) return;
+  sk.bindPrev = null;
+  sk.bindNext = tb.owners;
+  if (tb.owners !== null) tb.owners.bindPrev = sk;
+  tb.owners = sk;
+}
+
+/** __sk_del_bind_node: unlink `sk` from `tb`'s owners, if it is one. */
+function inetBindDel(tb: InetBindBucket, sk: BindOwner): void {
+  const prev = sk.bindPrev, next = sk.bindNext;
+  if (prev === null && tb.owners !== sk) return;
+  if (prev === null) tb.owners = next;
+  else prev.bindNext = next;
+  if (next !== null) next.bindPrev = prev;
+  sk.bindPrev = sk.bindNext = null;
 }
 
 /** inet_ehashfn: mixes the 4-tuple with the per-net secret (jhash_3words in spirit). */
@@ -122,7 +147,7 @@ function rcvSaddr(o: TcpSock | TcpTimewaitSock): number {
 
 /** inet_csk_bind_conflict with relax = true (an explicit port). */
 function inetCskBindConflict(sk: TcpSock, tb: InetBindBucket): boolean {
-  for (const sk2 of tb.owners) {
+  for (let sk2 = tb.owners; sk2 !== null; sk2 = sk2.bindNext) {
     if (sk2 === sk) continue;
     if (sk.skBoundDevIf && sk2.skBoundDevIf && sk.skBoundDevIf !== sk2.skBoundDevIf) continue;
     const state = sk2 instanceof TcpSock ? sk2.skState : TCP_TIME_WAIT;
@@ -138,7 +163,7 @@ function inetCskBindConflict(sk: TcpSock, tb: InetBindBucket): boolean {
 export function inetBindHash(sk: TcpSock, tb: InetBindBucket, port: number): void {
   sk.inetNum = port;
   sk.icskBindHash = tb;
-  tb.owners.add(sk);
+  inetBindAdd(tb, sk);
 }
 
 function bucketGet(tn: TcpNet, port: number): InetBindBucket {
@@ -155,16 +180,16 @@ export function inetPutPort(sk: TcpSock | TcpTimewaitSock): void {
   const tn = tcpNet(sk.skNet);
   const tb = sk instanceof TcpSock ? sk.icskBindHash : sk.tb;
   if (tb === null) return;
-  tb.owners.delete(sk);
+  inetBindDel(tb, sk);
   if (sk instanceof TcpSock) sk.icskBindHash = null;
   else sk.tb = null;
-  if (tb.owners.size === 0 && tn.bhash.get(tb.port) === tb) tn.bhash.delete(tb.port);
+  if (tb.owners === null && tn.bhash.get(tb.port) === tb) tn.bhash.delete(tb.port);
 }
 
 /** Bind a TIME_WAIT sock into the bucket its full sock held (inet_twsk_bind_unhash's inverse). */
 export function inetTwskBind(tw: TcpTimewaitSock, tb: InetBindBucket): void {
   tw.tb = tb;
-  tb.owners.add(tw);
+  inetBindAdd(tb, tw);
 }
 
 /** Linux splits the range: bind(0) takes odd ports first, connect even ones. */

@@ -637,7 +637,7 @@ export function tcpListen(sk: TcpSock, backlog: number): number {
     }
   } else {
     // Re-check the bucket: another socket may have bound with SO_REUSEADDR meanwhile.
-    for (const o of sk.icskBindHash.owners) {
+    for (let o = sk.icskBindHash.owners; o !== null; o = o.bindNext) {
       if (o !== sk && o instanceof TcpSock && o.skState === TCP_LISTEN && (!o.inetRcvSaddr || !sk.inetRcvSaddr || o.inetRcvSaddr === sk.inetRcvSaddr)) {
         sk.skState = TCP_CLOSE;
         return -EADDRINUSE;

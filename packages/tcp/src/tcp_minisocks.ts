@@ -12,7 +12,7 @@ import { after, before } from './tcp_seq.js';
 import { TCP_TIMEWAIT_LEN, TCP_RTO_MAX, TCP_TIMEOUT_INIT, TCP_MSS_DEFAULT } from './tcp_defs.js';
 import { tcpNet, type TcpNet } from './tcp_net.js';
 import { TcpSock, TcpTimewaitSock, type TcpRequestSock } from './tcp_sock.js';
-import { inetEhashInsert, inetEhashRemove, inetPutPort, inetTwskBind } from './inet_hashtables.js';
+import { inetBindAdd, inetEhashInsert, inetEhashRemove, inetPutPort, inetTwskBind } from './inet_hashtables.js';
 import { tcpReceiveWindow, tcpSendSynack, tcpSyncMss, tcpInitRcvMss, tcpClockUs } from './tcp_output.js';
 import { tcpDone, tcpSynackRttMeas } from './tcp_input.js';
 import { tcpSetState, tcpDestroySock, tcpDisconnect } from './tcp.js';
@@ -289,7 +289,7 @@ export function tcpV4SynRecvSock(lsk: TcpSock, skb: SkBuff, req: TcpRequestSock)
   const tb = lsk.icskBindHash;
   if (tb !== null) {
     sk.icskBindHash = tb;
-    tb.owners.add(sk);
+    inetBindAdd(tb, sk);
   }
   // inet_ehash_nolisten: the child replaces the request in ehash.
   if (req.hashed) reqskQueueDrop(lsk, req);

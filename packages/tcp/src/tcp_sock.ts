@@ -150,6 +150,9 @@ export class TcpSock extends InetSock implements TcpCaSock {
   /** sk_timer: keepalive, SYN-ACK for listeners and FIN_WAIT2. */
   skTimer: TimerList;
   icskBindHash: InetBindBucket | null = null;
+  /** sk_bind_node: the links of icskBindHash's owner list (inetBindAdd). */
+  bindNext: TcpSock | TcpTimewaitSock | null = null;
+  bindPrev: TcpSock | TcpTimewaitSock | null = null;
   /** Listener: the accept queue (established children) and SYN queue length. */
   acceptQueue: TcpSock[] = [];
   synQlen = 0;
@@ -418,6 +421,9 @@ export class TcpTimewaitSock {
   tsOffset = 0;
   tstampOk = false;
   tb: InetBindBucket | null = null;
+  /** tw_bind_node: the links of tb's owner list (inetBindAdd). */
+  bindNext: TcpSock | TcpTimewaitSock | null = null;
+  bindPrev: TcpSock | TcpTimewaitSock | null = null;
   timer: TimerList;
   /** Jiffies when the timer was armed, and the TIME_WAIT length used. */
   timeout = 0;
