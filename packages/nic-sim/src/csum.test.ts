@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { csumFinish, onesSum, onesSumBytes } from './csum.js';
+import { csumFinish, onesSum, onesSumBytes, onesSumWords } from './csum.js';
+import { GATHER_LEN, gatherBuffer, simd } from './csum_simd.js';
 
 /** The byte loop folded the way onesSum returns its accumulator. */
 function reference(buf: Uint8Array, off: number, len: number, sum: number): number {
@@ -24,7 +25,9 @@ describe('onesSum', () => {
       for (let off = 0; off < 8; off++) {
         for (const len of [0, 1, 2, 3, 20, 63, 64, 65, 66, 67, 1448, 1449, 1500, 4097, 65535, 65536]) {
           for (const seed of [0, 6 + 1480, 0x1fffe]) {
-            expect(csumFinish(onesSum(buf, off, len, seed))).toBe(reference(buf, off, len, seed));
+            const want = reference(buf, off, len, seed);
+            expect(csumFinish(onesSum(buf, off, len, seed))).toBe(want);
+            expect(csumFinish(onesSumWords(buf, off, len, seed))).toBe(want);
           }
         }
       }
@@ -40,6 +43,7 @@ describe('onesSum', () => {
       const off = (rnd() * size) | 0;
       const len = (rnd() * (size - off)) | 0;
       expect(csumFinish(onesSum(view, off, len, 0))).toBe(reference(view, off, len, 0));
+      expect(csumFinish(onesSumWords(view, off, len, 0))).toBe(reference(view, off, len, 0));
     }
   });
 
@@ -58,5 +62,28 @@ describe('onesSum', () => {
     b[16] = c >>> 8;
     b[17] = c & 0xff;
     expect(csumFinish(onesSum(b, 0, 1500, 0))).toBe(0);
+  });
+});
+
+describe('SIMD checksum engine', () => {
+  test('is available on this Node (WebAssembly SIMD)', () => {
+    expect(simd).not.toBeNull();
+  });
+
+  test('sums in place in the gather buffer, at any offset, as the byte loop does', () => {
+    const g = gatherBuffer;
+    expect(g.length).toBe(GATHER_LEN);
+    for (let i = 0; i < 70000; i++) g[i] = (i * 2654435761) >>> 24;
+    for (const off of [0, 1, 2, 3, 54, 1502, 65535]) {
+      for (const len of [128, 129, 1448, 1467, 4096, 65536 - 54]) {
+        expect(csumFinish(onesSum(g, off, len, 7))).toBe(reference(g, off, len, 7));
+      }
+    }
+  });
+
+  test('ranges longer than the scratch area fall back to 32-bit loads', () => {
+    const big = new Uint8Array(200000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 40503) >>> 8;
+    expect(csumFinish(onesSum(big, 3, 199990, 0))).toBe(reference(big, 3, 199990, 0));
   });
 });

@@ -1,10 +1,12 @@
 // The Internet checksum (RFC 1071) as the MAC's offload engine computes it. The device has its
 // own copy: hardware cannot call into the stack it serves.
 //
-// Like a real checksum engine it reads 32 bits per step: a little-endian Uint32Array view
-// over the same memory sums two 16-bit words per load. Ones'-complement sums do not depend
-// on byte order (RFC 1071 §2(B)), so the little-endian total is folded and byte-swapped once
-// at the end; an odd start address shifts the word boundaries, which is one more swap.
+// Like a real checksum engine it sums wide words: 128-bit vectors in a small WebAssembly SIMD
+// kernel (csum_simd.ts), or 32-bit loads through a Uint32Array view where that is missing.
+// Ones'-complement sums do not depend on byte order (RFC 1071 §2(B)), so little-endian totals
+// are folded and byte-swapped once at the end; an odd start address shifts the word
+// boundaries, which is one more swap.
+import { SIMD_SCRATCH, SIMD_SCRATCH_LEN, simd } from './csum_simd.js';
 
 /** Below this many bytes the plain byte loop is cheaper than finding a word view. */
 const WIDE_MIN = 64;
@@ -48,8 +50,8 @@ export function onesSumBytes(buf: Uint8Array, off: number, len: number, sum: num
   return sum;
 }
 
-/** 32-bit accumulator of 16-bit big-endian words over buf[off, off+len), added to `sum`. */
-export function onesSum(buf: Uint8Array, off: number, len: number, sum: number): number {
+/** onesSum through 32-bit loads in JavaScript: the engine when WebAssembly SIMD is missing. */
+export function onesSumWords(buf: Uint8Array, off: number, len: number, sum: number): number {
   if (len < WIDE_MIN) {
     const s = onesSumBytes(buf, off, len, sum);
     return (s & 0xffff) + Math.floor(s / 0x10000);
@@ -95,6 +97,25 @@ export function onesSum(buf: Uint8Array, off: number, len: number, sum: number):
   let rest = fold16(be + swap16(fold16(le)));
   if (odd) rest = swap16(rest);
   const s = sum + lead + rest;
+  return (s & 0xffff) + Math.floor(s / 0x10000);
+}
+
+/** Below this many bytes the SIMD kernel's call and staging cost more than they save. */
+const SIMD_MIN = 128;
+
+/** 32-bit accumulator of 16-bit big-endian words over buf[off, off+len), added to `sum`. */
+export function onesSum(buf: Uint8Array, off: number, len: number, sum: number): number {
+  if (len < SIMD_MIN || simd === null) return onesSumWords(buf, off, len, sum);
+  // The kernel takes whole 64-byte blocks; the last few bytes are summed here.
+  const n = len & ~63;
+  let p: number;
+  if (buf.buffer === simd.mem.buffer) p = buf.byteOffset + off;
+  else if (n <= SIMD_SCRATCH_LEN) {
+    // Memory outside the engine is staged into its scratch area first.
+    simd.mem.set(buf.subarray(off, off + n), SIMD_SCRATCH);
+    p = SIMD_SCRATCH;
+  } else return onesSumWords(buf, off, len, sum);
+  const s = onesSumBytes(buf, off + n, len - n, sum + swap16(simd.sum(p, n)));
   return (s & 0xffff) + Math.floor(s / 0x10000);
 }
 

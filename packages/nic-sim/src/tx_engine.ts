@@ -4,11 +4,12 @@
 // raise the queue's cause. One packet per run: the next run waits until the wire is free, so a
 // stack that sends faster than the link fills the ring, as on real hardware.
 import { rd32, type Igb82576 } from './igb82576.js';
+import { gatherBuffer } from './csum_simd.js';
 import * as R from './regs.js';
 import { txChecksum, tsoSegment } from './tx_offload.js';
 
-/** Gather buffer: the 82576 accepts TSO packets up to 256 KiB. */
-const pkt = new Uint8Array(256 * 1024);
+/** Gather buffer: the 82576 accepts TSO packets up to 256 KiB. It is checksum-engine memory. */
+const pkt = gatherBuffer;
 
 /** Process one packet of queue q; returns the delay (ms) before the next run, or -1 if idle. */
 export function txProcess(d: Igb82576, q: number): number {
