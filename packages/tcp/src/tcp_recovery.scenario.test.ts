@@ -219,6 +219,26 @@ describe('spurious retransmission detection and undo', () => {
     void TCP_CA_Loss;
   });
 
+  test('F-RTO: after a genuine RTO (the flight was really lost) nothing is undone and ssthresh stays reduced (RFC 5682 step 3.a)', () => {
+    const tb = createTcpTestbench({ delayMs: 10, rateBytesPerMs: 1500 });
+    tb.a.tn.sysctl.tcp_timestamps = 0;
+    const { c, s } = warm(tb);
+    const mss = c.mssCache;
+    const cwnd0 = c.sndCwnd;
+    // The forward path blackholes for 400 ms: everything sent in that time is lost.
+    const t0 = tb.clock.now();
+    tb.dropIf = (x) => x.from === 'a' && x.len > 0 && tb.clock.now() < t0 + 400;
+    const d = pattern(400 * mss, 6);
+    const got = tb.transfer(c, s, d, 10_000);
+    tb.run(2000);
+    expect(got).toEqual(d);
+    expect(tb.a.tn.ext.TCPTimeouts).toBeGreaterThanOrEqual(1);
+    expect(tb.a.tn.ext.TCPSpuriousRTOs).toBe(0);
+    expect(tb.a.tn.ext.TCPLossUndo).toBe(0);
+    // Reno: ssthresh = cwnd/2 at the timeout, and it is not restored.
+    expect(c.sndSsthresh).toBeLessThanOrEqual(Math.max(cwnd0 >> 1, 2));
+  });
+
   test('D-SACK undo: a retransmission caused by reordering is undone when the D-SACK arrives (RFC 2883, RFC 3708)', () => {
     const tb = createTcpTestbench({ delayMs: 10 });
     tb.a.tn.sysctl.tcp_recovery = 0; // classic dupthresh so reordering by 3+ triggers fast retransmit
