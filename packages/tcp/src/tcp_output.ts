@@ -1208,15 +1208,16 @@ function tcpShouldExpandSndbuf(sk: TcpSock): boolean {
 export function tcpSndbufExpand(sk: TcpSock): void {
   if (sk.skUserlocks & 1) return; // SOCK_SNDBUF_LOCK
   const tn = tcpNet(sk.skNet);
-  // The peer's MSS (mss_clamp), not ours, sizes a segment; the skb overheads are Linux's
-  // SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) and of struct sk_buff on x86-64.
-  let perMss = Math.max(sk.rxOpt.mssClamp, sk.mssCache) + MAX_TCP_HEADER + SKB_SHINFO_SIZE;
+  // The peer's MSS (mss_clamp), not ours, sizes a segment; the overheads are x86-64 Linux's
+  // MAX_TCP_HEADER and SKB_DATA_ALIGN'd struct skb_shared_info / struct sk_buff, so the
+  // buffer has Linux's size (our own headroom constant is smaller).
+  let perMss = Math.max(sk.rxOpt.mssClamp, sk.mssCache) + LINUX_MAX_TCP_HEADER + SKB_SHINFO_SIZE;
   perMss = roundPow2(perMss) + SKB_STRUCT_SIZE;
   const nrSegs = Math.max(TCP_INIT_CWND, sk.sndCwnd, sk.reordering + 1);
   const sndmem = 2 * nrSegs * perMss;
   if (sk.skSndbuf < sndmem) sk.skSndbuf = Math.min(sndmem, tn.sysctl.tcp_wmem[2]);
 }
-const SKB_SHINFO_SIZE = 320, SKB_STRUCT_SIZE = 256;
+const LINUX_MAX_TCP_HEADER = 320, SKB_SHINFO_SIZE = 320, SKB_STRUCT_SIZE = 256;
 
 /** roundup_pow_of_two */
 function roundPow2(x: number): number {
