@@ -122,6 +122,11 @@ const tcpKeepaliveTimerFn = (t: SockTimer<TcpSock>): void => tcpKeepaliveTimer(t
 const tcpReqskTimerFn = (t: SockTimer<TcpRequestSock>): void => tcpReqskTimer(t.sk);
 const tcpTwTimerFn = (t: SockTimer<TcpTimewaitSock>): void => tcpTwTimer(t.sk);
 
+/** sk->sk_timer, made on first use. */
+export function tcpSkTimer(sk: TcpSock): TimerList {
+  return (sk.skTimer ??= new SockTimer(tcpKeepaliveTimerFn, sk));
+}
+
 /** struct tcp_sock with its inet_connection_sock part. */
 export class TcpSock extends InetSock implements TcpCaSock {
   // inet_connection_sock
@@ -147,8 +152,11 @@ export class TcpSock extends InetSock implements TcpCaSock {
   icskAck = new IcskAck();
   icskRetransmitTimer: TimerList;
   icskDelackTimer: TimerList;
-  /** sk_timer: keepalive, SYN-ACK for listeners and FIN_WAIT2. */
-  skTimer: TimerList;
+  /**
+   * sk_timer: keepalive, SYN-ACK for listeners and FIN_WAIT2. Made when first armed
+   * (tcpSkTimer): an established socket without SO_KEEPALIVE never arms it.
+   */
+  skTimer: TimerList | null = null;
   icskBindHash: InetBindBucket | null = null;
   /** sk_bind_node: the links of icskBindHash's owner list (inetBindAdd). */
   bindNext: TcpSock | TcpTimewaitSock | null = null;
@@ -333,7 +341,6 @@ export class TcpSock extends InetSock implements TcpCaSock {
     this.icskAfOps = afOps;
     this.icskRetransmitTimer = new SockTimer(tcpWriteTimerFn, this);
     this.icskDelackTimer = new SockTimer(tcpDelackTimerFn, this);
-    this.skTimer = new SockTimer(tcpKeepaliveTimerFn, this);
   }
 
   get jiffies(): number {

@@ -8,7 +8,7 @@ import {
 import { modTimer, delTimer, type TimerList } from '@knet/softirq';
 import {
   ICSK_ACK_SCHED, ICSK_ACK_TIMER, ICSK_TIME_RETRANS, ICSK_TIME_PROBE0, ICSK_TIME_LOSS_PROBE,
-  ICSK_TIME_REO_TIMEOUT, ICSK_TIME_DACK, type TcpSock, type TcpRequestSock, type TcpTimewaitSock,
+  ICSK_TIME_REO_TIMEOUT, ICSK_TIME_DACK, tcpSkTimer, type TcpSock, type TcpRequestSock, type TcpTimewaitSock,
 } from './tcp_sock.js';
 import { TCP_RTO_MAX, TCP_RTO_MIN, TCP_TIMEOUT_INIT, TCP_ATO_MIN, TCP_RESOURCE_PROBE_INTERVAL, TCP_TIMEWAIT_LEN } from './tcp_defs.js';
 import { tcpNet } from './tcp_net.js';
@@ -60,15 +60,15 @@ export function inetCskClearXmitTimers(sk: TcpSock): void {
   sk.icskAck.pending = 0;
   delTimer(sk.skNet, sk.icskRetransmitTimer);
   delTimer(sk.skNet, sk.icskDelackTimer);
-  delTimer(sk.skNet, sk.skTimer);
+  if (sk.skTimer !== null) delTimer(sk.skNet, sk.skTimer);
 }
 
 /** inet_csk_reset_keepalive_timer */
 export function inetCskResetKeepaliveTimer(sk: TcpSock, len: number): void {
-  modTimer(sk.skNet, sk.skTimer, sk.jiffies + len);
+  modTimer(sk.skNet, tcpSkTimer(sk), sk.jiffies + len);
 }
 export function inetCskDeleteKeepaliveTimer(sk: TcpSock): void {
-  delTimer(sk.skNet, sk.skTimer);
+  if (sk.skTimer !== null) delTimer(sk.skNet, sk.skTimer);
 }
 
 export function keepaliveTimeWhen(sk: TcpSock): number {
