@@ -2,7 +2,7 @@
 // (acceptAsync, connectAsync, recvmsgAsync, ...) on the host's virtual clock and is reported
 // pending; it completes when that Promise resolves, as the blocked thread of a packetdrill run
 // returns when the kernel wakes it.
-import type { Msghdr, SockoptVal } from '@knet/include';
+import type { Cmsghdr, Msghdr, SockoptVal } from '@knet/include';
 import { EFAULT, EINVAL, ENOPROTOOPT, FIONBIO, MSG_ERRQUEUE } from '@knet/include';
 import type { EpollEvent, PollFd, Task } from '@knet/socket';
 import {
@@ -30,6 +30,12 @@ function outcome(r: number, out?: ReadonlyArray<PdSysValue | undefined>): PdSysc
   return out === undefined ? { ret: r, errno: 0 } : { ret: r, errno: 0, out };
 }
 const done = (r: number, out?: ReadonlyArray<PdSysValue | undefined>): PdSyscallStart => ({ done: outcome(r, out) });
+
+/** A received control message as the script writes it ({cmsg_level=..., cmsg_type=..., cmsg_data=...}). */
+function cmsgValue(c: Cmsghdr): PdSysValue {
+  const data: PdSysValue = typeof c.data === 'number' ? pdInt(c.data) : { kind: 'bytes', data: c.data };
+  return { kind: 'struct', fields: { cmsg_level: pdInt(c.level), cmsg_type: pdInt(c.type), cmsg_data: data } };
+}
 
 export class PacketdrillSyscalls {
   /** Promise-form calls whose Promise has not settled yet. */
@@ -142,8 +148,14 @@ export class PacketdrillSyscalls {
     const iov = argIovec(m.fields['msg_iov']);
     if (iov === null) return done(-EFAULT);
     const msg: Msghdr = { name: null, iov, flags: 0 };
-    return this.sleep(this.task.recvmsgAsync(fd, msg, flags, this.opts()), (r) =>
-      outcome(r, [undefined, { kind: 'struct', fields: { msg_flags: pdInt(msg.flags) } }]));
+    // A script that names msg_control gives a control buffer; the stack fills it.
+    const wantCtl = m.fields['msg_control']?.kind === 'list';
+    if (wantCtl) msg.control = [];
+    return this.sleep(this.task.recvmsgAsync(fd, msg, flags, this.opts()), (r) => {
+      const fields: Record<string, PdSysValue> = { msg_flags: pdInt(msg.flags) };
+      if (msg.control !== undefined) fields['msg_control'] = { kind: 'list', items: msg.control.map(cmsgValue) };
+      return outcome(r, [undefined, { kind: 'struct', fields }]);
+    });
   }
 
   private setsockopt(fd: number, a: Args): PdSyscallStart {

@@ -9,12 +9,21 @@ export interface SockaddrIn {
   addr: number;
 }
 
+/** One control message (struct cmsghdr): level, type and its value. */
+export interface Cmsghdr {
+  level: number;
+  type: number;
+  data: number | Uint8Array;
+}
+
 /** struct msghdr. `iov` is read (send) or filled (recv); recv sets `name` and `flags`. */
 export interface Msghdr {
   name: SockaddrIn | null;
   iov: Uint8Array[];
   /** MSG_* flags reported back by recvmsg (MSG_TRUNC ...). */
   flags: number;
+  /** msg_control: recvmsg appends control messages here when the caller supplies an array. */
+  control?: Cmsghdr[];
 }
 
 /** A socket option value: integers as numbers, structs as plain objects, raw bytes as Uint8Array. */

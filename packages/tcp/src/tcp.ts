@@ -1,6 +1,6 @@
 // net/ipv4/tcp.c: the socket-facing calls of tcp_prot (sendmsg, recvmsg, close, shutdown,
 // disconnect, socket options, poll) and the state bookkeeping (tcp_set_state).
-import type { Msghdr, SkBuff, SockoptVal } from '@knet/include';
+import type { Cmsghdr, Msghdr, SkBuff, SockoptVal } from '@knet/include';
 import {
   TCP_ESTABLISHED, TCP_SYN_SENT, TCP_SYN_RECV, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_CLOSE, TCP_CLOSE_WAIT,
   TCP_LAST_ACK, TCP_LISTEN, TCP_CLOSING, TCP_TIME_WAIT, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_SYN,
@@ -11,7 +11,7 @@ import {
   EPOLLIN, EPOLLOUT, EPOLLHUP, EPOLLERR, EPOLLRDHUP, EPOLLPRI, POLLRDNORM, POLLWRNORM,
   SOL_TCP, SOL_SOCKET, TCP_NODELAY, TCP_MAXSEG, TCP_CORK, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT,
   TCP_SYNCNT, TCP_LINGER2, TCP_DEFER_ACCEPT, TCP_WINDOW_CLAMP, TCP_INFO, TCP_QUICKACK, TCP_CONGESTION,
-  TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT, TCP_INQ, SO_KEEPALIVE, SO_LINGER, SO_REUSEADDR, SO_RCVBUF, SO_SNDBUF,
+  TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT, TCP_INQ, TCP_CM_INQ, SO_KEEPALIVE, SO_LINGER, SO_REUSEADDR, SO_RCVBUF, SO_SNDBUF,
   SO_ERROR, SO_TYPE, SO_RCVLOWAT, SO_REUSEPORT, SO_ACCEPTCONN, SO_PROTOCOL, SO_DOMAIN,
   SOCK_STREAM, IPPROTO_TCP, AF_INET, TCP_CA_Open,
 } from '@knet/include';
@@ -306,8 +306,30 @@ export function tcpRecvmsg(sk: TcpSock, msg: Msghdr, flags: number): number {
     tcpRcvSpaceAdjust(sk);
     tcpCleanupRbuf(sk, copied);
   }
+  if (sk.recvmsgInq && msg.control !== undefined) putInqCmsg(msg.control, tcpInqHint(sk));
   void target;
   return copied;
+}
+
+/**
+ * tcp_inq_hint: bytes left to read; after a FIN at least 1, so the reader knows to read on
+ * (to the EOF).
+ */
+export function tcpInqHint(sk: TcpSock): number {
+  const inq = (sk.rcvNxt - sk.copiedSeq) | 0;
+  if (inq <= 0) return sk.skFlags & SOCK_DONE ? 1 : 0;
+  return inq;
+}
+
+/** put_cmsg(SOL_TCP, TCP_CM_INQ): one per call, so a read retried after a wait keeps the last. */
+function putInqCmsg(control: Cmsghdr[], inq: number): void {
+  for (const c of control) {
+    if (c.level === SOL_TCP && c.type === TCP_CM_INQ) {
+      c.data = inq;
+      return;
+    }
+  }
+  control.push({ level: SOL_TCP, type: TCP_CM_INQ, data: inq });
 }
 
 /** tcp_close_state: the state after close()/shutdown(SHUT_WR), and whether to send FIN. */
@@ -556,6 +578,10 @@ export function tcpSetsockopt(sk: TcpSock, level: number, optname: number, v: So
       sk.notsentLowat = val;
       tcpCheckWriteSpace(sk);
       return 0;
+    case TCP_INQ:
+      if (val < 0 || val > 1) return -EINVAL;
+      sk.recvmsgInq = val === 1;
+      return 0;
     default:
       void tn;
       return -ENOPROTOOPT;
@@ -659,7 +685,7 @@ export function tcpGetsockopt(sk: TcpSock, level: number, optname: number): Sock
     case TCP_CONGESTION: return (sk.icskCaOps ?? { name: tn.sysctl.tcp_congestion_control }).name;
     case TCP_USER_TIMEOUT: return sk.icskUserTimeout;
     case TCP_NOTSENT_LOWAT: return sk.notsentLowat;
-    case TCP_INQ: return (sk.rcvNxt - sk.copiedSeq) >>> 0;
+    case TCP_INQ: return sk.recvmsgInq ? 1 : 0;
     default: return -ENOPROTOOPT;
   }
 }

@@ -313,6 +313,8 @@ export class TcpSock extends InetSock implements TcpCaSock {
   keepaliveProbes = 0;
   userMss = 0;
   notsentLowat = 0;
+  /** TCP_INQ: recvmsg reports the bytes left to read in a TCP_CM_INQ cmsg. */
+  recvmsgInq = false;
   synRetriesOpt = 0;
   deferAccept = 0;
   windowClampOpt = 0;
