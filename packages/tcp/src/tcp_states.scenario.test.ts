@@ -66,6 +66,24 @@ describe('handshake variants', () => {
   });
 });
 
+describe('RTT after a lost SYN-ACK (RFC 6298 §3 Karn, §5.7)', () => {
+  test('without timestamps the retransmitted SYN yields no RTT sample and the RTO falls back to 3 s', () => {
+    const tb = createTcpTestbench({ delayMs: 5 });
+    tb.a.tn.sysctl.tcp_timestamps = 0;
+    tb.listen(tb.b, 80);
+    let dropped = false;
+    tb.dropIf = (x) => (x.from === 'b' && x.flags === (TCPHDR_SYN | TCPHDR_ACK) && !dropped ? (dropped = true) : false);
+    const c = tb.connect(tb.a, 80);
+    tb.runUntil(() => c.skState === TCP_ESTABLISHED, 5000);
+    expect(c.skState).toBe(TCP_ESTABLISHED);
+    expect(tb.log.filter((x) => x.flags === TCPHDR_SYN).length).toBe(2);
+    expect(c.rxOpt.tstampOk).toBe(false);
+    // Linux tcp_init_metrics: srtt_us == 0 after the handshake → icsk_rto = TCP_TIMEOUT_FALLBACK.
+    expect(c.srttUs).toBe(0);
+    expect(c.icskRto).toBe(3000);
+  });
+});
+
 describe('RST in each state (RFC 9293 §3.10.7, RFC 5961 §3)', () => {
   test('SYN_SENT: an RST acking our SYN refuses the connection; one with a wrong ACK is ignored', () => {
     const tb = createTcpTestbench();
