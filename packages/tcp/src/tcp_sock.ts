@@ -126,6 +126,14 @@ const tcpTwTimerFn = (t: SockTimer<TcpTimewaitSock>): void => tcpTwTimer(t.sk);
 export function tcpSkTimer(sk: TcpSock): TimerList {
   return (sk.skTimer ??= new SockTimer(tcpKeepaliveTimerFn, sk));
 }
+/** icsk_retransmit_timer, made on first use. */
+export function inetCskRetransmitTimer(sk: TcpSock): TimerList {
+  return (sk.icskRetransmitTimer ??= new SockTimer(tcpWriteTimerFn, sk));
+}
+/** icsk_delack_timer, made on first use. */
+export function inetCskDelackTimer(sk: TcpSock): TimerList {
+  return (sk.icskDelackTimer ??= new SockTimer(tcpDelackTimerFn, sk));
+}
 
 /** struct tcp_sock with its inet_connection_sock part. */
 export class TcpSock extends InetSock implements TcpCaSock {
@@ -150,8 +158,12 @@ export class TcpSock extends InetSock implements TcpCaSock {
   icskPending = 0;
   icskTimeout = 0;
   icskAck = new IcskAck();
-  icskRetransmitTimer: TimerList;
-  icskDelackTimer: TimerList;
+  /**
+   * icsk_retransmit_timer and icsk_delack_timer, made when first armed (inetCskRetransmitTimer,
+   * inetCskDelackTimer): an accepted socket that has sent no data and delayed no ACK has neither.
+   */
+  icskRetransmitTimer: TimerList | null = null;
+  icskDelackTimer: TimerList | null = null;
   /**
    * sk_timer: keepalive, SYN-ACK for listeners and FIN_WAIT2. Made when first armed
    * (tcpSkTimer): an established socket without SO_KEEPALIVE never arms it.
@@ -341,8 +353,6 @@ export class TcpSock extends InetSock implements TcpCaSock {
     this.skProtocol = IPPROTO_TCP;
     this.skState = TCP_CLOSE;
     this.icskAfOps = afOps;
-    this.icskRetransmitTimer = new SockTimer(tcpWriteTimerFn, this);
-    this.icskDelackTimer = new SockTimer(tcpDelackTimerFn, this);
   }
 
   get jiffies(): number {

@@ -8,7 +8,7 @@ import {
 import { modTimer, delTimer, type TimerList } from '@knet/softirq';
 import {
   ICSK_ACK_SCHED, ICSK_ACK_TIMER, ICSK_TIME_RETRANS, ICSK_TIME_PROBE0, ICSK_TIME_LOSS_PROBE,
-  ICSK_TIME_REO_TIMEOUT, ICSK_TIME_DACK, tcpSkTimer, type TcpSock, type TcpRequestSock, type TcpTimewaitSock,
+  ICSK_TIME_REO_TIMEOUT, ICSK_TIME_DACK, tcpSkTimer, inetCskRetransmitTimer, inetCskDelackTimer, type TcpSock, type TcpRequestSock, type TcpTimewaitSock,
 } from './tcp_sock.js';
 import { TCP_RTO_MAX, TCP_RTO_MIN, TCP_TIMEOUT_INIT, TCP_ATO_MIN, TCP_RESOURCE_PROBE_INTERVAL, TCP_TIMEWAIT_LEN } from './tcp_defs.js';
 import { tcpNet } from './tcp_net.js';
@@ -34,12 +34,12 @@ export function inetCskResetXmitTimer(sk: TcpSock, what: number, when: number, m
   if (what === ICSK_TIME_DACK) {
     sk.icskAck.pending |= ICSK_ACK_TIMER;
     sk.icskAck.timeout = now + when;
-    skResetTimerLazy(sk, sk.icskDelackTimer, sk.icskAck.timeout);
+    skResetTimerLazy(sk, inetCskDelackTimer(sk), sk.icskAck.timeout);
     return;
   }
   sk.icskPending = what;
   sk.icskTimeout = now + when;
-  skResetTimerLazy(sk, sk.icskRetransmitTimer, sk.icskTimeout);
+  skResetTimerLazy(sk, inetCskRetransmitTimer(sk), sk.icskTimeout);
 }
 
 /** tcp_reset_xmit_timer */
@@ -58,8 +58,8 @@ export function inetCskClearXmitTimer(sk: TcpSock, what: number): void {
 export function inetCskClearXmitTimers(sk: TcpSock): void {
   sk.icskPending = 0;
   sk.icskAck.pending = 0;
-  delTimer(sk.skNet, sk.icskRetransmitTimer);
-  delTimer(sk.skNet, sk.icskDelackTimer);
+  if (sk.icskRetransmitTimer !== null) delTimer(sk.skNet, sk.icskRetransmitTimer);
+  if (sk.icskDelackTimer !== null) delTimer(sk.skNet, sk.icskDelackTimer);
   if (sk.skTimer !== null) delTimer(sk.skNet, sk.skTimer);
 }
 
@@ -244,7 +244,7 @@ export function tcpWriteTimer(sk: TcpSock): void {
   if (sk.skState === TCP_CLOSE || sk.skState === TCP_LISTEN || !sk.icskPending) return;
   const now = sk.jiffies;
   if (sk.icskTimeout > now) {
-    modTimer(sk.skNet, sk.icskRetransmitTimer, sk.icskTimeout);
+    modTimer(sk.skNet, inetCskRetransmitTimer(sk), sk.icskTimeout);
     return;
   }
   tcpMstampRefresh(sk);
@@ -274,7 +274,7 @@ export function tcpDelackTimer(sk: TcpSock): void {
   if (sk.skState === TCP_CLOSE || sk.skState === TCP_LISTEN || !(sk.icskAck.pending & ICSK_ACK_TIMER)) return;
   const now = sk.jiffies;
   if (sk.icskAck.timeout > now) {
-    modTimer(sk.skNet, sk.icskDelackTimer, sk.icskAck.timeout);
+    modTimer(sk.skNet, inetCskDelackTimer(sk), sk.icskAck.timeout);
     return;
   }
   sk.icskAck.pending &= ~ICSK_ACK_TIMER;
