@@ -338,6 +338,38 @@ describe('RACK-TLP (RFC 8985)', () => {
     expect(tb.a.tn.ext.TCPSACKReorder).toBe(1);
   });
 
+  test('a D-SACK widens the reordering window one min_rtt/4 step, so the same reordering is then tolerated (RFC 8985 §6.2 step 4)', () => {
+    const tb = createTcpTestbench({ delayMs: 10 });
+    const { c, s } = warm(tb);
+    const mss = c.mssCache;
+    expect(c.rack.reoWndSteps).toBe(1);
+    // min_rtt = 20 ms: reo_wnd = 5 ms at first. The original of the first segment comes 10 ms late.
+    const episode = () => {
+      const late = c.sndNxt;
+      let held = false;
+      const release = interceptWire(tb, (x) => (x.from === 'a' && x.seq === late && x.len > 0 && !held ? ((held = true), 10) : 'pass'));
+      const retx0 = c.totalRetrans;
+      tb.send(c, pattern(2 * mss));
+      // More data behind, one segment every 5 ms, so the D-SACK meets data in flight.
+      for (let i = 0; i < 10; i++) {
+        tb.run(5);
+        tb.send(c, pattern(mss));
+      }
+      tb.run(300);
+      release();
+      expect(tb.drain(s).length).toBe(12 * mss);
+      return c.totalRetrans - retx0;
+    };
+    // 10 ms > 5 ms: RACK retransmits, the receiver D-SACKs the late original, steps become 2.
+    expect(episode()).toBe(1);
+    expect(tb.a.tn.ext.TCPDSACKRecv).toBe(1);
+    expect(c.rack.reoWndSteps).toBe(2);
+    // Now reo_wnd = 10 ms (min(2·min_rtt/4, srtt)): the same 10 ms of reordering is not a loss.
+    expect(episode()).toBe(0);
+    expect(tb.a.tn.ext.TCPSACKReorder).toBeGreaterThanOrEqual(1);
+    expect(tb.a.tn.ext.TCPTimeouts).toBe(0);
+  });
+
   test('a lost segment with one SACKed successor is retransmitted one RTT + min_rtt/4 after it was sent', () => {
     const tb = createTcpTestbench({ delayMs: 10, rateBytesPerMs: 1500 });
     const { c, s } = warm(tb);
