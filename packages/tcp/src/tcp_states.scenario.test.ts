@@ -4,7 +4,7 @@ import {
   TCP_ESTABLISHED, TCP_SYN_SENT, TCP_FIN_WAIT1, TCP_CLOSING, TCP_LAST_ACK, TCP_CLOSE_WAIT, TCP_CLOSE,
   TCPHDR_SYN, TCPHDR_ACK, TCPHDR_RST, TCPHDR_FIN, SEND_SHUTDOWN, SOL_TCP, TCP_NODELAY, ECONNREFUSED,
 } from '@knet/include';
-import { createTcpTestbench, TcpTimewaitSock, TcpRequestSock, type TcpTestbench } from './index.js';
+import { createTcpTestbench, TcpTimewaitSock, TcpRequestSock, tcpBind, type TcpTestbench } from './index.js';
 import type { TcpSock } from './tcp_sock.js';
 import { BENCH_NET, pattern, tcpFrame } from './test/scenario_helpers.js';
 
@@ -63,6 +63,90 @@ describe('handshake variants', () => {
     tb.run(20);
     expect(l.acceptQueue.length).toBe(1);
     expect(tb.a.tn.ext.TCPSynRetrans).toBe(1);
+  });
+});
+
+describe('handshake option negotiation (RFC 7323 §1.3, RFC 2018 §2, RFC 9293 §3.7.1)', () => {
+  test('a SYN without options gets a SYN-ACK with only MSS; the connection runs unscaled, without SACK or timestamps', () => {
+    const tb = createTcpTestbench();
+    const l = tb.listen(tb.b, 80);
+    const peer = BENCH_NET(40);
+    // The scripted peer plays the client.
+    const n0 = tb.log.length;
+    tb.deliver(tb.b, tcpFrame({ saddr: peer, daddr: tb.b.addr, sport: 3333, dport: 80, seq: 5000, flags: TCPHDR_SYN, win: 8192 }));
+    const synack = tb.log.slice(n0).find((x) => x.flags === (TCPHDR_SYN | TCPHDR_ACK))!;
+    expect(synack.ack).toBe(5001);
+    // Only the MSS option: kind 2, length 4.
+    expect([...synack.opts].filter((b) => b !== 1)).toEqual([2, 4, 0x05, 0xb4]);
+    tb.deliver(tb.b, tcpFrame({ saddr: peer, daddr: tb.b.addr, sport: 3333, dport: 80, seq: 5001, ack: (synack.seq + 1) >>> 0, flags: TCPHDR_ACK, win: 8192, payload: new TextEncoder().encode('hi') }));
+    expect(l.acceptQueue.length).toBe(1);
+    const s = tb.accept(l)!;
+    expect(s.rxOpt.wscaleOk).toBe(false);
+    expect(s.rxOpt.sackOk).toBe(false);
+    expect(s.rxOpt.tstampOk).toBe(false);
+    // No MSS option from the peer means 536 (RFC 9293 §3.7.1; RFC 1122 default).
+    expect(s.mssCache).toBe(536);
+    expect(s.sndWnd).toBe(8192);
+    expect(new TextDecoder().decode(tb.drain(s))).toBe('hi');
+    // Its segments carry no options at all, and the window field is the real window (≤ 65535).
+    const n1 = tb.log.length;
+    tb.send(s, pattern(2000));
+    const out = tb.log.slice(n1).filter((x) => x.from === 'b' && x.len > 0);
+    expect(out.map((x) => x.len)).toEqual([536, 536, 536, 392]);
+    for (const x of out) expect(x.opts.length).toBe(0);
+  });
+});
+
+describe('RFC 5961 §4: SYN in a synchronised state', () => {
+  test('a SYN on an established connection draws a challenge ACK and the connection survives', () => {
+    const tb = createTcpTestbench();
+    const { c, s } = tb.pair();
+    tb.run(100);
+    const n0 = tb.log.length;
+    tb.deliver(tb.b, toB(tb, s, (s.rcvNxt + 100) >>> 0, TCPHDR_SYN));
+    expect(s.skState).toBe(TCP_ESTABLISHED);
+    expect(tb.b.tn.ext.TCPSYNChallenge).toBe(1);
+    expect(tb.b.tn.ext.TCPChallengeACK).toBe(1);
+    const ack = tb.log.slice(n0).find((x) => x.from === 'b')!;
+    expect(ack.flags).toBe(TCPHDR_ACK);
+    expect(ack.ack).toBe(s.rcvNxt);
+    expect(ack.seq).toBe(s.sndNxt);
+    tb.run(50);
+    expect(c.skState).toBe(TCP_ESTABLISHED);
+    tb.send(c, pattern(10));
+    tb.run(50);
+    expect(tb.drain(s).length).toBe(10);
+  });
+});
+
+describe('TIME_WAIT reuse by a new SYN (RFC 6191, Linux TCP_TW_SYN)', () => {
+  test('a SYN from the same port with newer timestamps replaces the TIME_WAIT and connects', () => {
+    const tb = createTcpTestbench({ delayMs: 5 });
+    const l = tb.listen(tb.b, 80);
+    const c1 = tb.socket(tb.a);
+    tb.setsockopt(c1, 1, 2, 1); // SO_REUSEADDR
+    expect(tcpBind(c1, { family: 2, addr: 0, port: 45000 })).toBe(0);
+    tb.connect(tb.a, 80, c1);
+    tb.runUntil(() => l.acceptQueue.length > 0, 1000);
+    const s1 = tb.accept(l)!;
+    // The server closes first, so the TIME_WAIT is on the server.
+    tb.close(s1);
+    tb.run(20);
+    tb.close(c1);
+    tb.run(20);
+    expect(timewaits(tb, 'b').length).toBe(1);
+    tb.run(1000);
+    const c2 = tb.socket(tb.a);
+    tb.setsockopt(c2, 1, 2, 1);
+    expect(tcpBind(c2, { family: 2, addr: 0, port: 45000 })).toBe(0);
+    tb.connect(tb.a, 80, c2);
+    tb.runUntil(() => l.acceptQueue.length > 0, 1000);
+    expect(c2.skState).toBe(TCP_ESTABLISHED);
+    expect(timewaits(tb, 'b').length).toBe(0);
+    const s2 = tb.accept(l)!;
+    tb.send(c2, pattern(100));
+    tb.run(20);
+    expect(tb.drain(s2).length).toBe(100);
   });
 });
 
