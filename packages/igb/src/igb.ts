@@ -41,11 +41,11 @@ export class IgbTxBuffer {
   len = 0;
 }
 
-/** struct igb_rx_buffer: one posted receive buffer (half of a DMA page). */
+/** struct igb_rx_buffer: one posted receive buffer, an skb whose data the device writes. */
 export class IgbRxBuffer {
+  /** Bus address of skb's data from dmaMapSingle (0: not mapped). */
   dma = 0;
-  page: Uint8Array | null = null;
-  pageOffset = 0;
+  skb: SkBuff | null = null;
 }
 
 export class IgbRingStats {
@@ -82,8 +82,6 @@ export class IgbRing {
   /** Dropping the rest of an oversized frame until its EOP buffer. */
   discard = false;
   readonly stats = new IgbRingStats();
-  /** DMA buffers backing the RX slots, freed with the ring. */
-  readonly pages: number[] = [];
   constructor(
     readonly adapter: IgbAdapter,
     readonly queueIndex: number,

@@ -275,10 +275,8 @@ function igbSetupRing(adapter: IgbAdapter, r: IgbRing, count: number): void {
 
 function igbFreeRing(adapter: IgbAdapter, r: IgbRing): void {
   const dma = adapter.pdev.dma;
+  if (!r.isTx) igbCleanRxRing(r);
   if (r.size !== 0) dma.dmaFree(r.dma);
-  for (const pg of r.pages) dma.dmaFree(pg);
-  r.pages.length = 0;
-  for (const bi of r.rxBufferInfo) bi.page = null;
   r.size = 0;
   r.desc = new Uint8Array(0);
 }

@@ -1,17 +1,20 @@
 // The receive half of igb_main.c: igb_clean_rx_irq and the buffer handling around it.
 //
-// Buffers are 2 KiB blocks of DMA memory, posted in batches of IGB_RX_BUFFER_WRITE with one RDT
-// write. A received buffer is copied into a pooled skb and the block goes straight back to the
-// ring (igb_reuse_rx_page). Linux can also hand its half-page to the stack as a frag because
-// the page refcount tells it when the stack is done; skb frags here carry no such count, so a
-// recycled buffer could be overwritten under a queued skb. Copying keeps the steady state
-// allocation-free (skb data comes from the skbuff pools) at the cost of one memcpy per frame.
+// Each RX slot holds an skb whose data area is mapped for the device (dma_map_single), as igb
+// and e1000 did before half-page buffers: the 82576 writes the frame straight into the skb that
+// goes up the stack, and the slot gets a fresh pooled skb when the ring is refilled. Buffers
+// are posted in batches of IGB_RX_BUFFER_WRITE with one RDT write. Linux now attaches pages as
+// frags instead; here GRO merges linear skbs, so a linear skb per frame is what the stack wants.
+// A frame that spans descriptors (jumbo MTU) is copied on into the first skb; the later
+// buffers stay in their slots. Steady state allocates nothing: skbs come from the skbuff pools.
 import type { SkBuff } from '@knet/include';
 import {
-  CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_HLEN, NETIF_F_RXCSUM, NETIF_F_RXHASH, SKB_DROP_REASON,
+  CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_DATA_LEN, ETH_HLEN, NETIF_F_RXCSUM, NETIF_F_RXHASH, SKB_DROP_REASON,
 } from '@knet/include';
 import { ethTypeTrans, napiGroReceive, traceEvent } from '@knet/netdevice';
-import { kfreeSkbReason, memcpy, netdevAllocSkb, skbPut, skbTailroom } from '@knet/skbuff';
+import {
+  consumeSkb, kfreeSkbReason, memcpy, netdevAllocSkb, pskbExpandHead, skbPut, skbTailroom,
+} from '@knet/skbuff';
 import {
   E1000_RXD_STAT_DD, E1000_RXD_STAT_EOP, E1000_RXD_STAT_IXSM, E1000_RXD_STAT_TCPCS,
   E1000_RXD_STAT_UDPCS, E1000_RXDEXT_STATERR_IPE, E1000_RXDEXT_STATERR_L4E,
@@ -22,19 +25,42 @@ import {
   type IgbRing, type IgbRxBuffer,
 } from './igb.js';
 
-/** igb_alloc_mapped_page: a DMA buffer for a slot that has none (only while the ring fills). */
-function igbAllocMappedPage(ring: IgbRing, bi: IgbRxBuffer): boolean {
-  if (bi.page !== null) return true;
-  const pg = ring.adapter.pdev.dma.dmaAllocCoherent(IGB_RXBUFFER_2048, 128);
-  if (pg.buf.length < IGB_RXBUFFER_2048) {
+/** The largest frame the stack takes from this ring: MTU, Ethernet header, VLAN tag and slack. */
+export function igbRxMaxFrame(ring: IgbRing): number {
+  return ring.adapter.netdev.mtu + ETH_HLEN + 8;
+}
+
+/**
+ * The bytes each RX buffer holds: SRRCTL's 2 KiB with long packets on (RCTL.LPE, MTU above
+ * 1500); without LPE the MAC takes no frame longer than the standard maximum, so a buffer of
+ * that size, which fits a 2 KiB pool buffer with its headroom, is enough.
+ */
+export function igbRxBufLen(ring: IgbRing): number {
+  return ring.adapter.netdev.mtu > ETH_DATA_LEN ? IGB_RXBUFFER_2048 : igbRxMaxFrame(ring);
+}
+
+/** igb_alloc_mapped_skb: a pooled skb for a slot that has none, its data mapped for the device. */
+function igbAllocMappedSkb(ring: IgbRing, bi: IgbRxBuffer, bufLen: number): boolean {
+  if (bi.skb !== null) return true;
+  const skb = netdevAllocSkb(ring.adapter.netdev, bufLen);
+  const dma = ring.adapter.pdev.dma.dmaMapSingle(skb.head, skb.data, skbTailroom(skb));
+  if (dma === 0) {
+    consumeSkb(skb);
     ring.stats.allocFailed++;
     return false;
   }
-  ring.pages.push(pg.dma);
-  bi.dma = pg.dma;
-  bi.page = pg.buf;
-  bi.pageOffset = 0;
+  bi.skb = skb;
+  bi.dma = dma;
   return true;
+}
+
+/** Unmap a slot's skb and take it out of the ring. */
+function igbTakeRxSkb(ring: IgbRing, bi: IgbRxBuffer): SkBuff {
+  const skb = bi.skb!;
+  ring.adapter.pdev.dma.dmaUnmapSingle(bi.dma);
+  bi.skb = null;
+  bi.dma = 0;
+  return skb;
 }
 
 /** igb_alloc_rx_buffers: post `cleanedCount` buffers from next_to_use, then bump RDT once. */
@@ -44,11 +70,12 @@ export function igbAllocRxBuffers(ring: IgbRing, cleanedCount: number): void {
   if (net.trace !== null) traceEvent(net, 'igbAllocRxBuffers', `q=${ring.queueIndex} n=${cleanedCount}`);
   let i = ring.nextToUse;
   const desc = ring.desc;
+  const bufLen = igbRxBufLen(ring);
   do {
     const bi = ring.rxBufferInfo[i];
-    if (!igbAllocMappedPage(ring, bi)) break;
+    if (!igbAllocMappedSkb(ring, bi, bufLen)) break;
     // Read format: packet address, then a zero header address, which also clears DD.
-    wr64(desc, i << 4, bi.dma + bi.pageOffset);
+    wr64(desc, i << 4, bi.dma);
     wr64(desc, (i << 4) + 8, 0);
     i++;
     if (i === ring.count) i = 0;
@@ -67,36 +94,23 @@ export function igbFetchRxBuffer(ring: IgbRing, size: number): IgbRxBuffer {
   return ring.rxBufferInfo[ring.nextToClean];
 }
 
-/** igb_reuse_rx_page: the buffer goes back to the ring at next_to_alloc. */
-function igbReuseRxPage(ring: IgbRing, old: IgbRxBuffer): void {
-  const nta = ring.nextToAlloc;
-  const nb = ring.rxBufferInfo[nta];
-  ring.nextToAlloc = nta + 1 < ring.count ? nta + 1 : 0;
-  if (nb === old) return;
-  nb.page = old.page;
-  nb.dma = old.dma;
-  nb.pageOffset = old.pageOffset;
-  old.page = null;
-}
-
-/** igb_construct_skb: a pooled skb sized for the largest frame, with the first buffer in it. */
-function igbConstructSkb(ring: IgbRing, bi: IgbRxBuffer, size: number): SkBuff | null {
-  const dev = ring.adapter.netdev;
-  const skb = netdevAllocSkb(dev, dev.mtu + ETH_HLEN + 8);
-  if (skbTailroom(skb) < size) {
-    kfreeSkbReason(skb, SKB_DROP_REASON.PKT_TOO_BIG);
-    return null;
-  }
-  const at = skbPut(skb, size);
-  memcpy(skb.head, at, bi.page!, bi.pageOffset, size);
+/** The first buffer of a frame: its skb leaves the ring with the `size` bytes the device wrote. */
+function igbConstructSkb(ring: IgbRing, bi: IgbRxBuffer, size: number): SkBuff {
+  const skb = igbTakeRxSkb(ring, bi);
+  skbPut(skb, size);
   return skb;
 }
 
-/** igb_add_rx_frag, copying: a later buffer of a multi-descriptor frame. False if it cannot fit. */
-function igbAddRxFrag(skb: SkBuff, bi: IgbRxBuffer, size: number): boolean {
-  if (skbTailroom(skb) < size) return false;
+/**
+ * igb_add_rx_frag, copying: a later buffer of a multi-descriptor frame goes on into the first
+ * skb (grown when it has no room), and the buffer stays in its slot. False past `maxFrame`.
+ */
+function igbAddRxFrag(skb: SkBuff, bi: IgbRxBuffer, size: number, maxFrame: number): boolean {
+  if (skb.len + size > maxFrame) return false;
+  if (skbTailroom(skb) < size && pskbExpandHead(skb, 0, size - skbTailroom(skb)) !== 0) return false;
   const at = skbPut(skb, size);
-  memcpy(skb.head, at, bi.page!, bi.pageOffset, size);
+  const src = bi.skb!;
+  memcpy(skb.head, at, src.head, src.data, size);
   return true;
 }
 
@@ -132,6 +146,7 @@ export function igbCleanRxIrq(qv: IgbQVector, budget: number): number {
   let skb = ring.skb;
   let totalPackets = 0, totalBytes = 0;
   let cleanedCount = igbDescUnused(ring);
+  const maxFrame = igbRxMaxFrame(ring);
   while (totalPackets < budget) {
     if (cleanedCount >= IGB_RX_BUFFER_WRITE) {
       igbAllocRxBuffers(ring, cleanedCount);
@@ -143,12 +158,11 @@ export function igbCleanRxIrq(qv: IgbQVector, budget: number): number {
     if (!(staterr & E1000_RXD_STAT_DD)) break;
     const size = rd32(desc, o + 12) & 0xffff;
     const bi = igbFetchRxBuffer(ring, size);
-    let ok = size <= IGB_RXBUFFER_2048 && !ring.discard;
+    let ok = size <= IGB_RXBUFFER_2048 && !ring.discard && bi.skb !== null;
     if (ok) {
-      if (skb === null) ok = (skb = igbConstructSkb(ring, bi, size)) !== null;
-      else ok = igbAddRxFrag(skb, bi, size);
+      if (skb === null) ok = (skb = igbConstructSkb(ring, bi, size)).len <= maxFrame;
+      else ok = igbAddRxFrag(skb, bi, size, maxFrame);
     }
-    igbReuseRxPage(ring, bi);
     cleanedCount++;
     ring.nextToClean = ntc + 1 < ring.count ? ntc + 1 : 0;
     if (!ok) {
@@ -189,10 +203,12 @@ export function igbCleanRxIrq(qv: IgbQVector, budget: number): number {
   return totalPackets;
 }
 
-/** igb_clean_rx_ring: free a partial frame and forget the posted buffers. */
+/** igb_clean_rx_ring: free a partial frame and the posted buffers. */
 export function igbCleanRxRing(ring: IgbRing): void {
   if (ring.skb !== null) kfreeSkbReason(ring.skb, SKB_DROP_REASON.DEV_DOWN);
   ring.skb = null;
+  // Unused receive buffers, not packets: nothing is dropped.
+  for (const bi of ring.rxBufferInfo) if (bi.skb !== null) consumeSkb(igbTakeRxSkb(ring, bi));
   ring.discard = false;
   ring.nextToClean = ring.nextToUse = ring.nextToAlloc = 0;
   ring.desc.fill(0);

@@ -6,7 +6,7 @@ import {
   TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCP_CLOSE, TCP_SYN_SENT, TCP_LISTEN,
   CHECKSUM_PARTIAL, CHECKSUM_NONE, IPPROTO_TCP, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM, NETIF_F_TSO, NETIF_F_GSO,
   SKB_GSO_TCPV4, MAX_TCP_HEADER, CA_EVENT_TX_START, CA_EVENT_CWND_RESTART, TCP_CA_Open, TCP_CA_CWR, TCP_CA_Recovery, SKB_DROP_REASON,
-  SOCK_DEAD, SOCK_NOSPACE, EBUSY, SKB_TRUESIZE_OVERHEAD, TCP_ESTABLISHED, TCP_CLOSE_WAIT,
+  SOCK_DEAD, SOCK_NOSPACE, EBUSY, SKB_TRUESIZE_OVERHEAD, TCP_ESTABLISHED, TCP_CLOSE_WAIT, NET_XMIT_CN,
 } from '@knet/include';
 import {
   allocSkb, skbReserve, skbPush, skbPut, skbClone, skbCloned, pskbCopy, skbTrim, skbCopyBits, skbQueueTail,
@@ -34,6 +34,7 @@ import {
 } from './tcp_sock.js';
 import { inetCskResetXmitTimer, inetCskClearXmitTimer, tcpResetXmitTimer } from './tcp_timer.js';
 import { tcpRateSkbSent } from './tcp_rate.js';
+import { tcpEnterCwr } from './tcp_input.js';
 import { tcpEcnClearSyn, tcpEcnMakeSynack, tcpEcnSend, tcpEcnSendSyn, tcpEcnSendSynack } from './tcp_ecn.js';
 import { TCP_CHRONO_BUSY, TCP_CHRONO_RWND_LIMITED, TCP_CHRONO_SNDBUF_LIMITED, tcpChronoStart, tcpChronoStop } from './tcp_chrono.js';
 
@@ -395,7 +396,13 @@ export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvN
   else tcpV4SendCheck(sk, skb, sk.inetSaddr, sk.inetDaddr, sk.skRouteCaps);
   skSetOwnerW(skb, sk);
   const err = sk.icskAfOps.queueXmit(sk, skb, null);
-  return err > 0 ? 0 : err;
+  if (err > 0) {
+    // Local congestion (a qdisc drop or NET_XMIT_CN) reduces cwnd as an ECN echo would; a
+    // dropped skb stays unsent (net_xmit_eval), so the caller keeps it queued.
+    tcpEnterCwr(sk);
+    return err === NET_XMIT_CN ? 0 : err;
+  }
+  return err;
 }
 
 /** tcp_syn_options: MSS, SACK_PERM, TS, WSCALE for our SYN (RFC 9293 §3.7.1, 7323, 2018). */
@@ -720,7 +727,7 @@ export function tcpWriteXmit(sk: TcpSock, mssNow: number, nonagle: number, pushO
     let limit = mssNow;
     if (tsoSegs > 1) limit = tcpMssSplitPoint(sk, skb, mssNow, Math.min(cwndQuota, maxSegs), nonagle);
     if (skb.len > limit) tcpFragment(sk, skb, limit, mssNow);
-    if (tcpTransmitSkb(sk, skb, true) < 0) break;
+    if (tcpTransmitSkb(sk, skb, true) !== 0) break;
     tcpEventNewDataSent(sk, skb);
     tcpMinshallUpdate(sk, mssNow, skb);
     sentPkts += tcpSkbPcount(skb);
@@ -1011,13 +1018,26 @@ export function tcpSendProbe0(sk: TcpSock): void {
     return;
   }
   sk.icskProbesOut++;
-  let probeMax: number;
+  let timeout: number;
   if (err <= 0) {
     if (sk.icskBackoff < tcpNet(sk.skNet).sysctl.tcp_retries2) sk.icskBackoff++;
-    probeMax = TCP_RTO_MAX;
-  } else probeMax = TCP_RESOURCE_PROBE_INTERVAL;
-  tcpResetXmitTimer(sk, ICSK_TIME_PROBE0, tcpProbe0When(sk, probeMax), TCP_RTO_MAX);
+    timeout = tcpProbe0When(sk, TCP_RTO_MAX);
+  } else {
+    // Not sent for local congestion: retry at a fixed pace, without backoff.
+    timeout = TCP_RESOURCE_PROBE_INTERVAL;
+  }
+  tcpResetXmitTimer(sk, ICSK_TIME_PROBE0, tcpClampProbe0ToUserTimeout(sk, timeout), TCP_RTO_MAX);
 }
+
+/** tcp_clamp_probe0_to_user_timeout: the next probe comes no later than TCP_USER_TIMEOUT ends. */
+function tcpClampProbe0ToUserTimeout(sk: TcpSock, when: number): number {
+  if (!sk.icskUserTimeout || !sk.icskProbesTstamp) return when;
+  const elapsed = Math.max(sk.jiffies - sk.icskProbesTstamp, 0);
+  const remaining = Math.max(sk.icskUserTimeout - elapsed, TCP_TIMEOUT_MIN);
+  return Math.min(remaining, when);
+}
+/** TCP_TIMEOUT_MIN: 2 jiffies. */
+const TCP_TIMEOUT_MIN = 2;
 
 /** tcp_send_fin: put FIN on the last queued skb if unsent, else queue a bare FIN. */
 export function tcpSendFin(sk: TcpSock): void {

@@ -4,7 +4,7 @@
 import type { DstEntry, InetConnectionSockAfOps, Net, NetDevice, SkBuff, Sock, Socket, Flowi4, Msghdr } from '@knet/include';
 import {
   AF_INET, IPPROTO_TCP, CHECKSUM_PARTIAL, CHECKSUM_NONE, NETIF_F_HW_CSUM, NETIF_F_TSO, NETIF_F_SG, EAGAIN,
-  SS_UNCONNECTED, SOL_TCP, SOL_SOCKET, TCP_CLOSE, inetAton,
+  SS_UNCONNECTED, SOL_TCP, SOL_SOCKET, TCP_CLOSE, NET_XMIT_DROP, inetAton,
 } from '@knet/include';
 import { allocSkb, skbReserve, skbPut, skbPush, skbPull, consumeSkb, csumPartial, csumTcpudpMagic, ipFastCsum } from '@knet/skbuff';
 import { createVirtualClock, Xoshiro128, type VirtualClock } from '@knet/softirq';
@@ -76,6 +76,8 @@ export class TcpTestbench {
   dropIf: ((s: WireSegment) => boolean) | null = null;
   /** Return true to mark an ECN-capable segment CE, as an AQM router would (RFC 3168 §5). */
   markCeIf: ((s: WireSegment) => boolean) | null = null;
+  /** Return true to have a host's own qdisc refuse a packet (NET_XMIT_DROP, nothing sent). */
+  localDropIf: ((h: TestHost) => boolean) | null = null;
   /** Keep a log of every segment (on by default; bulk tests may turn it off). */
   logging = true;
   delivered = 0;
@@ -112,6 +114,10 @@ export class TcpTestbench {
       name: `testbench-${name}`,
       netHeaderLen: 20,
       queueXmit(sk: Sock, skb: SkBuff, _fl: Flowi4 | null): number {
+        if (bench.localDropIf !== null && bench.localDropIf(h)) {
+          consumeSkb(skb);
+          return NET_XMIT_DROP;
+        }
         bench.xmit(h, skb, sk.inetSaddr || addr, sk.inetDaddr, sk.tos);
         return 0;
       },

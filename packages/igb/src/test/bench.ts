@@ -13,6 +13,8 @@ import { igbProbe, type IgbProbeOpts } from '../igb_main.js';
 import { netdevPriv, type IgbAdapter } from '../igb.js';
 
 export interface RxRecord {
+  /** The skb delivered (recycled once the handler returns; compare identity only). */
+  skb: SkBuff;
   bytes: Uint8Array;
   ipSummed: number;
   hash: number;
@@ -43,6 +45,7 @@ export function makeHost(clock: VirtualClock, name: string, last: number, o: Hos
     dev: null,
     func(skb: SkBuff): number {
       rx.push({
+        skb,
         bytes: skb.head.slice(skb.macHeader, skb.tail),
         ipSummed: skb.ipSummed,
         hash: skb.hash,
