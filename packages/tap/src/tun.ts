@@ -4,7 +4,7 @@
 import type { NapiStruct, Net, NetDevice, NetDeviceOps, SkBuff } from '@knet/include';
 import {
   CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, EAGAIN, EINVAL, ENOSYS, ErrnoError, ETH_DATA_LEN, ETH_HLEN, ETH_MAX_MTU, MAX_SKB_FRAGS,
-  NAPI_POLL_WEIGHT, NETDEV_TX_BUSY, NETDEV_TX_OK, NETIF_F_HW_CSUM, NETIF_F_RXCSUM, NETIF_F_SG,
+  NAPI_POLL_WEIGHT, NAPI_STATE_SCHED, NETDEV_TX_BUSY, NETDEV_TX_OK, NETIF_F_HW_CSUM, NETIF_F_RXCSUM, NETIF_F_SG,
   NETIF_F_TSO, SKB_DROP_REASON,
 } from '@knet/include';
 import {
@@ -13,7 +13,7 @@ import {
   netifCarrierOff, netifNapiAdd, netifReceiveSkb, netifTxStopQueue, netifTxWakeQueue,
   registerNetdev, unregisterNetdev,
 } from '@knet/netdevice';
-import { consumeSkb, kfreeSkbReason, netdevAllocSkb, skbAddRxFrag, skbPut } from '@knet/skbuff';
+import { consumeSkb, kfreeSkbReason, netdevAllocSkb, skbPut } from '@knet/skbuff';
 import { irqEnter, irqExit } from '@knet/softirq';
 import { type PollHandle, type TapAddon, loadTapAddon } from './addon.js';
 import {
@@ -42,7 +42,10 @@ export interface TapStats {
   rxBadVnetHdr: number;
   rxTooShort: number;
   rxReadErrors: number;
+  /** Frames longer than the MTU read into their own linear skb, without offloads. */
   rxSpill: number;
+  /** TSO super-frames handed up in the 64 KiB skb they were read into. */
+  rxBig: number;
   txGso: number;
   txCsumPartial: number;
   txBusy: number;
@@ -62,8 +65,12 @@ export interface TapPriv {
   poll: PollHandle | null;
   /** The uv_poll interest set: READABLE is masked while NAPI owns the queue. */
   events: number;
-  /** Receives the part of a frame past the linear buffer; replaced when an skb keeps it. */
+  /** Receives the part of a frame past an MTU-sized buffer (no offloads); never handed up. */
   spare: Uint8Array;
+  /** With offloads: the pooled 64 KiB skb the next frame is read into. */
+  rxBig: SkBuff | null;
+  /** Where the last frame read starts (its virtio header, if any) in its skb's head. */
+  rxHdrOff: number;
   /** virtio_net_hdr of the frame being sent. */
   txHdr: Uint8Array;
   /** Reused writev triplets, so sending allocates nothing. */
@@ -78,7 +85,7 @@ const SPARE_LEN = 65536;
 function newTapStats(): TapStats {
   return {
     rxFrames: 0, rxGso: 0, rxCsumPartial: 0, rxCsumValid: 0, rxBadVnetHdr: 0, rxTooShort: 0,
-    rxReadErrors: 0, rxSpill: 0, txGso: 0, txCsumPartial: 0, txBusy: 0, txWriteErrors: 0, irqs: 0,
+    rxReadErrors: 0, rxSpill: 0, rxBig: 0, txGso: 0, txCsumPartial: 0, txBusy: 0, txWriteErrors: 0, irqs: 0,
   };
 }
 
@@ -95,7 +102,9 @@ function setEvents(p: TapPriv, events: number): void {
 /**
  * The "interrupt": uv_poll says the fd is readable (frames queued by tun_net_xmit) or
  * writable again. As a NIC masks its RX interrupt while NAPI runs, READABLE comes off the
- * interest set until the poll completes.
+ * interest set until the poll completes. The poll normally runs and completes inside irqExit,
+ * so the mask is only applied when it is still pending after that (budget spent, left to
+ * ksoftirqd): masking and unmasking around every interrupt would cost two epoll_ctl calls.
  */
 function tunInterrupt(dev: NetDevice, status: number, events: number): void {
   const p = tapPriv(dev);
@@ -112,10 +121,12 @@ function tunInterrupt(dev: NetDevice, status: number, events: number): void {
       setEvents(p, p.events & ~POLL_WRITABLE);
       netifTxWakeQueue(dev.txQueues[0]!);
     }
-    if ((events & POLL_READABLE) !== 0 && napiSchedule(p.napi)) setEvents(p, p.events & ~POLL_READABLE);
+    if ((events & POLL_READABLE) !== 0) napiSchedule(p.napi);
   } finally {
     irqExit(cpu);
   }
+  // uv_poll is level-triggered: a poll left pending must not be woken again for the same frames.
+  if ((p.napi.state & NAPI_STATE_SCHED) !== 0) setEvents(p, p.events & ~POLL_READABLE);
 }
 
 function tunLinkLost(dev: NetDevice): void {
@@ -130,43 +141,94 @@ function dropRx(dev: NetDevice, skb: SkBuff, reason: number): void {
 }
 
 /**
- * One frame from the fd into a pooled skb (the reverse of tun_put_user). The linear buffer
- * holds an MTU-sized frame; anything longer (a GSO super-frame) spills into the spare page,
- * which the skb keeps as a frag. 1 when a frame was taken (delivered or dropped), 0 when the
- * queue is empty, -1 on a read error.
+ * skb_linearize for a frame that spilled past the linear buffer into the spare page: the upper
+ * layers (TCP in particular) read headers and payload from the linear part, so a frame is
+ * handed up in one buffer. The spare page stays with the driver.
  */
-function tunGetFrame(dev: NetDevice, p: TapPriv): number {
+function tunLinearize(dev: NetDevice, p: TapPriv, skb: SkBuff, aOff: number, aLen: number, n: number): SkBuff {
   const hdrLen = p.hdrLen;
-  const skb = netdevAllocSkb(dev, hdrLen + ETH_HLEN + dev.mtu);
-  const aOff = skb.data - hdrLen;
+  const big = netdevAllocSkb(dev, n);
+  const bOff = big.data - hdrLen;
+  big.head.set(skb.head.subarray(aOff, aOff + aLen), bOff);
+  big.head.set(p.spare.subarray(0, n - aLen), bOff + aLen);
+  consumeSkb(skb);
+  skbPut(big, n - hdrLen);
+  p.stats.rxSpill++;
+  return big;
+}
+
+/**
+ * Read one frame. With offloads a frame may be a 64 KiB TSO super-frame: it is read into a
+ * pooled 64 KiB skb, which goes up the stack as it is, while a frame that fits the MTU is
+ * copied into a right-sized skb (rx_copybreak, as NIC drivers do) and the big one is reused,
+ * so small frames neither pin 64 KiB each nor cost an allocation of it. Without offloads a
+ * frame fits the MTU and is read straight into its skb. Returns the skb with its data at the
+ * mac header and `p.rxHdrOff` set to its virtio header, or a negative errno.
+ */
+function tunReadFrame(dev: NetDevice, p: TapPriv): SkBuff | number {
+  const hdrLen = p.hdrLen;
+  if (p.vnetHdr) {
+    let big = p.rxBig;
+    if (big === null) big = p.rxBig = netdevAllocSkb(dev, hdrLen + ETH_HLEN + ETH_MAX_MTU);
+    const bOff = big.data - hdrLen;
+    const n = p.addon.read(p.fd, big.head, bOff, big.end - bOff);
+    if (n < 0) return n;
+    if (n - hdrLen > ETH_HLEN + dev.mtu) {
+      p.rxBig = null;
+      if (n > hdrLen) skbPut(big, n - hdrLen);
+      p.rxHdrOff = bOff;
+      p.stats.rxBig++;
+      return big;
+    }
+    const skb = netdevAllocSkb(dev, n);
+    const aOff = skb.data - hdrLen;
+    skb.head.set(big.head.subarray(bOff, bOff + n), aOff);
+    if (n > hdrLen) skbPut(skb, n - hdrLen);
+    p.rxHdrOff = aOff;
+    return skb;
+  }
+  const skb = netdevAllocSkb(dev, ETH_HLEN + dev.mtu);
+  const aOff = skb.data;
   const aLen = skb.end - aOff;
   const spare = p.spare;
   const n = p.addon.read2(p.fd, skb.head, aOff, aLen, spare, 0, spare.length);
   if (n < 0) {
     consumeSkb(skb);
-    if (n === -EAGAIN) return 0;
+    return n;
+  }
+  p.rxHdrOff = aOff;
+  if (n <= aLen) {
+    skbPut(skb, n);
+    return skb;
+  }
+  // The kernel's MTU is larger than ours.
+  const big = tunLinearize(dev, p, skb, aOff, aLen, n);
+  p.rxHdrOff = big.data;
+  return big;
+}
+
+/**
+ * One frame from the fd into a pooled skb (the reverse of tun_put_user). 1 when a frame was
+ * taken (delivered or dropped), 0 when the queue is empty, -1 on a read error.
+ */
+function tunGetFrame(dev: NetDevice, p: TapPriv): number {
+  const skb = tunReadFrame(dev, p);
+  if (typeof skb === 'number') {
+    if (skb === -EAGAIN) return 0;
     p.stats.rxReadErrors++;
     dev.stats.rxErrors++;
     return -1;
   }
-  if (n < hdrLen + ETH_HLEN) {
+  const hdrLen = p.hdrLen;
+  const frameLen = skb.len;
+  if (frameLen < ETH_HLEN) {
     p.stats.rxTooShort++;
     dev.stats.rxLengthErrors++;
     dropRx(dev, skb, SKB_DROP_REASON.PKT_TOO_SMALL);
     return 1;
   }
-  const frameLen = n - hdrLen;
-  const linear = aLen - hdrLen;
-  if (frameLen <= linear) skbPut(skb, frameLen);
-  else {
-    skbPut(skb, linear);
-    skbAddRxFrag(skb, spare, 0, frameLen - linear, spare.length);
-    // The skb owns that page now (page_pool would recycle it; here the GC does).
-    p.spare = new Uint8Array(SPARE_LEN);
-    p.stats.rxSpill++;
-  }
-  if (p.vnetHdr) {
-    if (virtioNetHdrToSkb(skb, skb.head, aOff) < 0) {
+  if (hdrLen !== 0) {
+    if (virtioNetHdrToSkb(skb, skb.head, p.rxHdrOff) < 0) {
       p.stats.rxBadVnetHdr++;
       dev.stats.rxErrors++;
       dropRx(dev, skb, SKB_DROP_REASON.DEV_HDR);
@@ -314,6 +376,10 @@ function tunUninit(dev: NetDevice): void {
     p.addon.close(p.fd);
     p.fd = -1;
   }
+  if (p.rxBig !== null) {
+    consumeSkb(p.rxBig);
+    p.rxBig = null;
+  }
 }
 
 function tunChangeMtu(dev: NetDevice, mtu: number): number {
@@ -385,6 +451,8 @@ export function tapOpen(net: Net, ifname: string, opts: TapOpenOpts = {}): NetDe
     poll: null,
     events: 0,
     spare: new Uint8Array(SPARE_LEN),
+    rxBig: null,
+    rxHdrOff: 0,
     txHdr: new Uint8Array(VIRTIO_NET_HDR_LEN),
     iov: new Array<Uint8Array | number>(3 * (MAX_SKB_FRAGS + 2)).fill(0),
     irqCpu: 0,
