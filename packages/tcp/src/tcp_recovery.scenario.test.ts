@@ -219,6 +219,28 @@ describe('spurious retransmission detection and undo', () => {
     void TCP_CA_Loss;
   });
 
+  test('F-RTO without SACK (RFC 5682 §2): cumulative ACKs of never-retransmitted data prove the timeout spurious', () => {
+    const tb = createTcpTestbench({ delayMs: 10, rateBytesPerMs: 1500 });
+    tb.a.tn.sysctl.tcp_timestamps = 0;
+    tb.a.tn.sysctl.tcp_sack = 0;
+    const { c, s } = warm(tb);
+    expect(c.rxOpt.sackOk).toBe(false);
+    const mss = c.mssCache;
+    const cwnd0 = c.sndCwnd;
+    const stallFrom = tb.clock.now();
+    const release = interceptWire(tb, (x) => (x.from === 'b' && tb.clock.now() < stallFrom + 600 ? stallFrom + 600 - tb.clock.now() : 'pass'));
+    const d = pattern(400 * mss, 12);
+    const got = tb.transfer(c, s, d, 5000);
+    tb.run(2000);
+    release();
+    expect(got).toEqual(d);
+    expect(tb.a.tn.ext.TCPLossProbes).toBe(0); // TLP needs SACK
+    expect(tb.a.tn.ext.TCPTimeouts).toBe(1);
+    expect(tb.a.tn.ext.TCPSpuriousRTOs).toBe(1);
+    expect(c.sndCwnd).toBeGreaterThanOrEqual(cwnd0);
+    expect(c.icskCaState).toBe(TCP_CA_Open);
+  });
+
   test('Eifel on RTO: with timestamps the delayed ACK echoes the original, so the timeout is undone at once (RFC 3522, Linux tcp_try_undo_loss)', () => {
     const tb = createTcpTestbench({ delayMs: 10, rateBytesPerMs: 1500 });
     const { c, s } = warm(tb);

@@ -203,6 +203,21 @@ describe('Nagle (RFC 896, RFC 1122 §4.2.3.4) and TCP_CORK', () => {
     expect(tb.drain(s).length).toBe(600);
   });
 
+  test('setting TCP_NODELAY sends what Nagle was holding at once (Linux tcp_push_pending_frames on setsockopt)', () => {
+    const tb = createTcpTestbench({ delayMs: 20 });
+    const { c } = tb.pair();
+    const n0 = tb.log.length;
+    tb.send(c, pattern(100));
+    tb.send(c, pattern(100));
+    expect(payload(tb, 'a', n0).length).toBe(1);
+    tb.run(5);
+    const t = tb.clock.now();
+    expect(tb.setsockopt(c, SOL_TCP, TCP_NODELAY, 1)).toBe(0);
+    const segs = payload(tb, 'a', n0);
+    expect(segs.map((x) => x.len)).toEqual([100, 100]);
+    expect(segs[1].t).toBe(t);
+  });
+
   test('TCP_CORK holds partial segments, sends full ones, and flushes the rest on uncork', () => {
     const tb = createTcpTestbench({ delayMs: 20 });
     const { c, s } = tb.pair();
