@@ -1,4 +1,5 @@
 // The driver against the real kernel: every TAP lives in a namespace this file creates.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import type { Net, NetDevice, PacketType, SkBuff } from '@knet/include';
 import {
@@ -210,6 +211,42 @@ describe.skipIf(skip !== null && !inCI)(`TAP driver in a network namespace${skip
       expect(text.out()).toContain('198.18.0.2.40000 > 198.18.0.1.7777: UDP, length 15');
       expect(kernelStats(ns, 'ktap1').rx).toBe(before + 1);
       expect(dev.stats.txPackets).toBe(1);
+    } finally {
+      tapClose(dev);
+    }
+  });
+
+  // A packet socket with PACKET_VNET_HDR makes the kernel queue a TSO super-frame on the TAP
+  // as its TCP stack would: 10-byte virtio header, then one 3054-byte TCP/IPv4 frame.
+  const GSO_PY = `
+import socket, struct, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.setsockopt(263, 15, 1)  # SOL_PACKET, PACKET_VNET_HDR
+s.bind((sys.argv[1], 0))
+payload = bytes(i % 251 for i in range(3000))
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 20 + len(payload), 1, 0x4000, 64, 6, 0, bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2]))
+tcp = struct.pack("!HHIIBBHHH", 40000, 9, 1, 1, 5 << 4, 0x18, 65535, 0, 0)
+eth = bytes.fromhex(sys.argv[2].replace(":", "")) + bytes.fromhex(sys.argv[3].replace(":", "")) + b"\\x08\\x00"
+vnet = struct.pack("<BBHHHH", 1, 1, 54, 1448, 34, 16)  # NEEDS_CSUM, GSO_TCPV4
+s.send(vnet + eth + ip + tcp + payload)
+`;
+
+  it('with IFF_VNET_HDR: a TSO super-frame from the kernel goes up as one linear GSO skb', async () => {
+    if (spawnSync('python3', ['--version'], { stdio: 'ignore' }).status !== 0) return;
+    const dev = tapOpen(net, 'ktap4', { netns: ns.name, mac: KNET_MAC, vnetHdr: true });
+    try {
+      ns.run('ip', ['link', 'set', 'ktap4', 'up']);
+      expect(devOpen(dev)).toBe(0);
+      const seen: { len: number; dataLen: number; gsoSize: number; tail: number }[] = [];
+      recorder(net, dev, ETH_P_IP, (f, skb) => {
+        if (f[14 + 9] !== 6) return;
+        seen.push({ len: skb.len, dataLen: skb.dataLen, gsoSize: skb.shinfo.gsoSize, tail: skb.head[skb.data + skb.len - 1]! });
+      });
+      ns.run('python3', ['-c', GSO_PY, 'ktap4', KNET_MAC, ethAddrToString(kernelMac(ns, 'ktap4'))]);
+      await waitFor('the super-frame', () => seen.length > 0, 5000);
+      expect(seen[0]).toEqual({ len: 20 + 20 + 3000, dataLen: 0, gsoSize: 1448, tail: 2999 % 251 });
+      expect(tapPriv(dev).stats.rxBig).toBe(1);
+      expect(tapPriv(dev).stats.rxGso).toBe(1);
     } finally {
       tapClose(dev);
     }
