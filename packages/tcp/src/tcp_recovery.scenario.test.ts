@@ -3,7 +3,7 @@ import { SOL_TCP, SOL_SOCKET, SO_SNDBUF, TCP_NODELAY, TCP_CA_Open, TCP_CA_Recove
 import { createTcpTestbench, type TcpTestbench } from './index.js';
 import type { TcpSock } from './tcp_sock.js';
 import type { WireSegment } from './testbench.js';
-import { frameOf, interceptWire, pattern, sackBlocks } from './test/scenario_helpers.js';
+import { frameOf, interceptWire, pattern, pump, sackBlocks } from './test/scenario_helpers.js';
 
 const sub = (a: number, b: number) => (a - b) | 0;
 
@@ -61,7 +61,7 @@ describe('fast retransmit and SACK recovery', () => {
     const d = pattern(14 * mss, 3);
     tb.send(c, d);
     tb.run(1000);
-    expect(tb.drain(s)).toEqual(d);
+    expect(Buffer.from(tb.drain(s)).equals(d)).toBe(true);
     const log = tb.log.slice(n0);
     const acks = log.filter((x) => x.from === 'b' && sackBlocks(x).length > 0);
     expect(acks.length).toBeGreaterThan(5);
@@ -205,10 +205,10 @@ describe('spurious retransmission detection and undo', () => {
     const release = interceptWire(tb, (x) => (x.from === 'b' && tb.clock.now() < stallFrom + 600 ? stallFrom + 600 - tb.clock.now() : 'pass'));
     // More queued than one window, so F-RTO has new data to send after the timeout (step 2.b).
     const d = pattern(400 * mss, 5);
-    const got = tb.transfer(c, s, d, 5000);
+    const got = pump(tb, c, s, d, 5000);
     tb.run(2000);
     release();
-    expect(got).toEqual(d);
+    expect(Buffer.from(got).equals(d)).toBe(true);
     expect(tb.a.tn.ext.TCPTimeouts).toBe(1);
     expect(tb.a.tn.ext.TCPSpuriousRTOs).toBe(1);
     expect(tb.a.tn.ext.TCPLossUndo).toBe(1);
@@ -230,10 +230,10 @@ describe('spurious retransmission detection and undo', () => {
     const stallFrom = tb.clock.now();
     const release = interceptWire(tb, (x) => (x.from === 'b' && tb.clock.now() < stallFrom + 600 ? stallFrom + 600 - tb.clock.now() : 'pass'));
     const d = pattern(400 * mss, 12);
-    const got = tb.transfer(c, s, d, 5000);
+    const got = pump(tb, c, s, d, 5000);
     tb.run(2000);
     release();
-    expect(got).toEqual(d);
+    expect(Buffer.from(got).equals(d)).toBe(true);
     expect(tb.a.tn.ext.TCPLossProbes).toBe(0); // TLP needs SACK
     expect(tb.a.tn.ext.TCPTimeouts).toBe(1);
     expect(tb.a.tn.ext.TCPSpuriousRTOs).toBe(1);
@@ -250,10 +250,10 @@ describe('spurious retransmission detection and undo', () => {
     const stallFrom = tb.clock.now();
     const release = interceptWire(tb, (x) => (x.from === 'b' && tb.clock.now() < stallFrom + 600 ? stallFrom + 600 - tb.clock.now() : 'pass'));
     const d = pattern(400 * mss, 8);
-    const got = tb.transfer(c, s, d, 5000);
+    const got = pump(tb, c, s, d, 5000);
     tb.run(2000);
     release();
-    expect(got).toEqual(d);
+    expect(Buffer.from(got).equals(d)).toBe(true);
     expect(tb.a.tn.ext.TCPTimeouts).toBe(1);
     // The first ACK advancing snd_una echoes a TSval older than the retransmission: undo there,
     // before F-RTO is consulted, so it is a loss undo but not counted as an F-RTO spurious RTO.
@@ -273,9 +273,9 @@ describe('spurious retransmission detection and undo', () => {
     const t0 = tb.clock.now();
     tb.dropIf = (x) => x.from === 'a' && x.len > 0 && tb.clock.now() < t0 + 400;
     const d = pattern(400 * mss, 6);
-    const got = tb.transfer(c, s, d, 10_000);
+    const got = pump(tb, c, s, d, 10_000);
     tb.run(2000);
-    expect(got).toEqual(d);
+    expect(Buffer.from(got).equals(d)).toBe(true);
     expect(tb.a.tn.ext.TCPTimeouts).toBeGreaterThanOrEqual(1);
     expect(tb.a.tn.ext.TCPSpuriousRTOs).toBe(0);
     expect(tb.a.tn.ext.TCPLossUndo).toBe(0);
@@ -304,7 +304,7 @@ describe('spurious retransmission detection and undo', () => {
     }
     tb.run(500);
     release();
-    expect(tb.drain(s)).toEqual(d);
+    expect(Buffer.from(tb.drain(s)).equals(d)).toBe(true);
     const log = tb.log.slice(n0);
     expect(dataFrom(log, 'a').filter((x) => x.seq === late).length).toBe(2);
     // The receiver reported the duplicate as a D-SACK: first block below the cumulative ACK.
@@ -332,7 +332,7 @@ describe('spurious retransmission detection and undo', () => {
     tb.send(c, d);
     tb.run(500);
     release();
-    expect(tb.drain(s)).toEqual(d);
+    expect(Buffer.from(tb.drain(s)).equals(d)).toBe(true);
     expect(tb.a.tn.ext.TCPFastRetrans).toBe(1);
     expect(tb.a.tn.ext.TCPFullUndo + tb.a.tn.ext.TCPPartialUndo).toBe(1);
     expect(tb.a.tn.ext.TCPDSACKUndo).toBe(0);

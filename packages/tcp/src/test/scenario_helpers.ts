@@ -1,6 +1,9 @@
 // Helpers for the scenario tests: build raw segments, re-inject captured ones, hold a
 // direction of the bench's wire for a while, and read SACK blocks off a captured segment.
+import type { Msghdr } from '@knet/include';
 import type { TcpTestbench, TestHost, WireSegment } from '../testbench.js';
+import type { TcpSock } from '../tcp_sock.js';
+import { tcpRecvmsg } from '../tcp.js';
 
 const w32 = (b: Uint8Array, o: number, v: number): void => {
   b[o] = (v >>> 24) & 0xff;
@@ -177,3 +180,32 @@ export function pattern(n: number, seed = 1): Uint8Array {
 
 /** Addresses for spoofed peers (benchmarking range, RFC 2544). */
 export const BENCH_NET = (i: number): number => ((198 << 24) | (18 << 16) | (((i >>> 8) & 0xff) << 8) | (i & 0xff)) >>> 0;
+
+/**
+ * A lighter TcpTestbench.transfer: write `data` as the send buffer allows and read into one
+ * reused buffer, advancing virtual time `stepMs` at a time, until everything arrived or
+ * `maxMs` passed. Returns the bytes received.
+ */
+export function pump(tb: TcpTestbench, src: TcpSock, dst: TcpSock, data: Uint8Array, maxMs: number, stepMs = 2): Uint8Array {
+  const out = new Uint8Array(data.length);
+  const buf = new Uint8Array(256 * 1024);
+  let off = 0;
+  let got = 0;
+  const end = tb.clock.now() + maxMs;
+  while (got < data.length && tb.clock.now() < end) {
+    while (off < data.length) {
+      const n = tb.send(src, data.subarray(off, Math.min(off + 65536, data.length)));
+      if (n <= 0) break;
+      off += n;
+    }
+    for (;;) {
+      const msg: Msghdr = { name: null, iov: [buf], flags: 0 };
+      const n = tcpRecvmsg(dst, msg, 0);
+      if (n <= 0) break;
+      out.set(buf.subarray(0, Math.min(n, out.length - got)), got);
+      got += n;
+    }
+    tb.clock.run(tb.clock.now() + stepMs);
+  }
+  return out.subarray(0, got);
+}
