@@ -88,6 +88,14 @@ export function sockDefErrorReport(sk: Sock): void {
 }
 
 /**
+ * The error queue every sock starts with: empty, shared and frozen, so a sock carries no queue
+ * head of its own while nothing is queued to it. Nothing in the stack queues to sk_error_queue
+ * yet (no IP_RECVERR queueing, no timestamping); code that does must first give the sock its
+ * own SkBuffHead, and a write to this one throws to say so.
+ */
+export const SK_ERROR_QUEUE_EMPTY: SkBuffHead = Object.freeze(new SkBuffHead()) as SkBuffHead;
+
+/**
  * struct sock + struct inet_sock. Every field is set here so all socks share one shape;
  * protocols subclass it (TcpSock, UdpSock).
  */
@@ -121,7 +129,7 @@ export class InetSock implements Sock {
   skMaxAckBacklog = 0;
   skReceiveQueue = new SkBuffHead();
   skWriteQueue = new SkBuffHead();
-  skErrorQueue = new SkBuffHead();
+  skErrorQueue: SkBuffHead = SK_ERROR_QUEUE_EMPTY;
   skDst: DstEntry | null = null;
   skProt: Proto;
   skSocket: Socket | null = null;
