@@ -106,6 +106,47 @@ describe('zero window and persist (RFC 9293 §3.8.6.1, Linux tcp_probe_timer)', 
   });
 });
 
+describe('persist timer limits (RFC 1122 §4.2.2.17, Linux tcp_probe_timer)', () => {
+  test('answered probes keep the connection open indefinitely at intervals capped at 120 s; unanswered, it aborts after tcp_retries2 probes', () => {
+    const tb = createTcpTestbench({ delayMs: 5 });
+    tb.a.tn.sysctl.tcp_timestamps = 0;
+    const { c, s } = tb.pair();
+    tb.setsockopt(c, SOL_TCP, TCP_NODELAY, 1);
+    tb.transfer(c, s, pattern(30_000));
+    tb.run(500);
+    const wscale = c.rxOpt.sndWscale;
+    const zeroAck = () =>
+      tcpFrame({ saddr: tb.b.addr, daddr: tb.a.addr, sport: c.inetDport, dport: c.inetSport, seq: c.rcvNxt, ack: c.sndNxt, flags: TCPHDR_ACK, win: 0 });
+    let answer = true;
+    const probes: number[] = [];
+    tb.dropIf = (x) => {
+      if (x.from === 'b') return true;
+      if (x.len === 0 && x.seq === ((c.sndUna - 1) >>> 0)) {
+        probes.push(x.t);
+        if (answer) tb.clock.schedule(10, () => tb.deliver(tb.a, zeroAck()));
+      }
+      return false;
+    };
+    tb.deliver(tb.a, zeroAck());
+    tb.send(c, pattern(1000));
+    // Half an hour of a closed window with an answering peer.
+    tb.run(1_800_000);
+    expect(c.skState).toBe(TCP_ESTABLISHED);
+    expect(probes.length).toBeGreaterThan(18);
+    const gaps = probes.slice(1).map((t, i) => t - probes[i]);
+    // TCP_RTO_MAX bounds the interval (plus the 10 ms answer time and the wheel's slack).
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(120_000 + 10 + 120_000 / 8);
+    expect(gaps.filter((g) => g >= 120_000).length).toBeGreaterThanOrEqual(5);
+    // The peer goes silent: probes_out is no longer reset, and after tcp_retries2 (15) the socket dies.
+    answer = false;
+    const n = probes.length;
+    tb.runUntil(() => c.skState === TCP_CLOSE, 4_000_000, 1000);
+    expect(c.skState).toBe(TCP_CLOSE);
+    expect(c.skErr).toBe(ETIMEDOUT);
+    expect(probes.length - n).toBe(15);
+  });
+});
+
 describe('delayed ACK (RFC 1122 §4.2.3.2, RFC 5681 §4.2, Linux tcp_send_delayed_ack)', () => {
   test('quick ACKs at the start, one ACK per two full segments, and a lone segment ACKed after the 40 ms ATO', () => {
     const tb = createTcpTestbench({ delayMs: 10 });
