@@ -114,7 +114,6 @@ describe('persist timer limits (RFC 1122 §4.2.2.17, Linux tcp_probe_timer)', ()
     tb.setsockopt(c, SOL_TCP, TCP_NODELAY, 1);
     tb.transfer(c, s, pattern(30_000));
     tb.run(500);
-    const wscale = c.rxOpt.sndWscale;
     const zeroAck = () =>
       tcpFrame({ saddr: tb.b.addr, daddr: tb.a.addr, sport: c.inetDport, dport: c.inetSport, seq: c.rcvNxt, ack: c.sndNxt, flags: TCPHDR_ACK, win: 0 });
     let answer = true;
