@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { csumFinish, onesSum, onesSumBytes, onesSumWords } from './csum.js';
-import { GATHER_LEN, gatherBuffer, simd } from './csum_simd.js';
+import { csumFinish, onesSum, onesSumBytes, onesSumEngine, onesSumWords } from './csum.js';
+import { FRAME_BUF_LEN, GATHER_ADDR, GATHER_LEN, engineView, gatherBuffer, newFrameBuffer, simd } from './csum_simd.js';
 
 /** The byte loop folded the way onesSum returns its accumulator. */
 function reference(buf: Uint8Array, off: number, len: number, sum: number): number {
@@ -70,7 +70,7 @@ describe('SIMD checksum engine', () => {
     expect(simd).not.toBeNull();
   });
 
-  test('sums in place in the gather buffer, at any offset, as the byte loop does', () => {
+  test('stages gather-buffer ranges through the scratch area, at any offset, as the byte loop does', () => {
     const g = gatherBuffer;
     expect(g.length).toBe(GATHER_LEN);
     for (let i = 0; i < 70000; i++) g[i] = (i * 2654435761) >>> 24;
@@ -79,6 +79,22 @@ describe('SIMD checksum engine', () => {
         expect(csumFinish(onesSum(g, off, len, 7))).toBe(reference(g, off, len, 7));
       }
     }
+  });
+
+  test('sums engine memory in place by address: the gather buffer and wire frame buffers', () => {
+    const g = gatherBuffer;
+    for (let i = 0; i < 70000; i++) g[i] = (i * 2654435761) >>> 24;
+    for (const off of [0, 1, 2, 3, 54, 1502, 65535]) {
+      for (const len of [0, 1, 63, 64, 128, 129, 1448, 1467, 4096]) {
+        expect(csumFinish(onesSumEngine(GATHER_ADDR + off, len, 7))).toBe(reference(g, off, len, 7));
+      }
+    }
+    const addr = newFrameBuffer();
+    expect(addr).toBeGreaterThanOrEqual(GATHER_LEN);
+    const f = engineView(addr, FRAME_BUF_LEN);
+    expect(engineView(addr + 5, 10).byteOffset).toBe(f.byteOffset + 5);
+    for (let i = 0; i < f.length; i++) f[i] = (i * 97 + 13) & 0xff;
+    for (const off of [0, 1, 14, 34]) expect(csumFinish(onesSumEngine(addr + off, 1500, 0))).toBe(reference(f, off, 1500, 0));
   });
 
   test('ranges longer than the scratch area fall back to 32-bit loads', () => {

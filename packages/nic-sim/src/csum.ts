@@ -103,19 +103,24 @@ export function onesSumWords(buf: Uint8Array, off: number, len: number, sum: num
 /** Below this many bytes the SIMD kernel's call and staging cost more than they save. */
 const SIMD_MIN = 128;
 
-/** 32-bit accumulator of 16-bit big-endian words over buf[off, off+len), added to `sum`. */
+/**
+ * 32-bit accumulator of 16-bit big-endian words over buf[off, off+len), added to `sum`.
+ * Memory outside the engine is staged into its scratch area for the kernel.
+ */
 export function onesSum(buf: Uint8Array, off: number, len: number, sum: number): number {
-  if (len < SIMD_MIN || simd === null) return onesSumWords(buf, off, len, sum);
-  // The kernel takes whole 64-byte blocks; the last few bytes are summed here.
+  if (len < SIMD_MIN || simd === null || len > SIMD_SCRATCH_LEN) return onesSumWords(buf, off, len, sum);
+  simd.mem.set(buf.subarray(off, off + len), SIMD_SCRATCH);
+  return onesSumEngine(SIMD_SCRATCH, len, sum);
+}
+
+/**
+ * onesSum of engine memory (csum_simd.ts) at bus-independent address `addr`, in place: the
+ * kernel takes the whole 64-byte blocks and the last few bytes are added here.
+ */
+export function onesSumEngine(addr: number, len: number, sum: number): number {
+  const mem = simd!.mem;
   const n = len & ~63;
-  let p: number;
-  if (buf.buffer === simd.mem.buffer) p = buf.byteOffset + off;
-  else if (n <= SIMD_SCRATCH_LEN) {
-    // Memory outside the engine is staged into its scratch area first.
-    simd.mem.set(buf.subarray(off, off + n), SIMD_SCRATCH);
-    p = SIMD_SCRATCH;
-  } else return onesSumWords(buf, off, len, sum);
-  const s = onesSumBytes(buf, off + n, len - n, sum + swap16(simd.sum(p, n)));
+  const s = onesSumBytes(mem, addr + n, len - n, sum + (n === 0 ? 0 : swap16(simd!.sum(addr, n))));
   return (s & 0xffff) + Math.floor(s / 0x10000);
 }
 

@@ -3,16 +3,21 @@
 // folds the total to 16 bits. Words are read little-endian; csum.ts swaps the result.
 //
 // Its memory is the engine's own: the transmit gather buffer lives in it (so TSO segments
-// are summed where they are built) and a scratch area takes ranges of other memory. The
-// memory never grows, so views of it stay valid. Without WebAssembly SIMD, `simd` is null
-// and csum.ts sums in JavaScript.
+// are summed where they are built), so do the buffers that hold frames in flight on the
+// wires (so a receiving MAC sums a frame where it lies, as in its RX FIFO), and a scratch
+// area takes ranges of any other memory. The memory never grows, so views of it stay valid.
+// Without WebAssembly SIMD, `simd` is null and csum.ts sums in JavaScript.
 
 /** Bytes of engine memory for the transmit gather buffer (the 82576 takes TSO packets to 256 KiB). */
 export const GATHER_LEN = 256 * 1024;
 /** Where the scratch area starts, and its size. */
 export const SIMD_SCRATCH = GATHER_LEN;
 export const SIMD_SCRATCH_LEN = 64 * 1024;
-const PAGES = (GATHER_LEN + SIMD_SCRATCH_LEN) >>> 16;
+/** Frame buffers for the wires: how many, and the size of each (a full frame with room). */
+export const FRAME_BUFS = 2048;
+export const FRAME_BUF_LEN = 2048;
+const FRAMES_AT = SIMD_SCRATCH + SIMD_SCRATCH_LEN;
+const PAGES = (FRAMES_AT + FRAME_BUFS * FRAME_BUF_LEN) >>> 16;
 
 const leb = (n: number): number[] => {
   const o: number[] = [];
@@ -91,5 +96,24 @@ function instantiate(): SimdEngine | null {
 /** The kernel, or null where WebAssembly SIMD is not available. */
 export const simd: SimdEngine | null = instantiate();
 
-/** The transmit gather buffer: engine memory when the kernel runs, else a plain array. */
+/** The transmit gather buffer: engine memory at GATHER_ADDR when the kernel runs, else a plain array. */
 export const gatherBuffer: Uint8Array = simd !== null ? simd.mem.subarray(0, GATHER_LEN) : new Uint8Array(GATHER_LEN);
+
+let framesUsed = 0;
+
+/**
+ * The engine address of a new FRAME_BUF_LEN-byte frame buffer (view it with engineView), or -1
+ * once they are all handed out: callers keep and reuse what they get.
+ */
+export function newFrameBuffer(): number {
+  if (simd === null || framesUsed === FRAME_BUFS) return -1;
+  return FRAMES_AT + framesUsed++ * FRAME_BUF_LEN;
+}
+
+/** A view of engine memory [addr, addr+len). */
+export function engineView(addr: number, len: number): Uint8Array {
+  return simd!.mem.subarray(addr, addr + len);
+}
+
+/** The gather buffer's engine address, or -1 when it is a plain array. */
+export const GATHER_ADDR: number = simd !== null ? 0 : -1;

@@ -196,8 +196,8 @@ export class Igb82576 implements PciDev, FrameSink {
 
   // --- FrameSink: the MAC receives from the wire -------------------------------------------
 
-  receiveFrame(bytes: Uint8Array, len: number): void {
-    rxFrame(this, bytes, len);
+  receiveFrame(bytes: Uint8Array, len: number, engineAddr = -1): void {
+    rxFrame(this, bytes, len, engineAddr);
   }
 
   // --- helpers shared by the engines --------------------------------------------------------

@@ -2,7 +2,7 @@
 // validation, DMA into the buffers of advanced one-buffer descriptors, write-back, interrupt.
 // A frame needing more descriptors than software has posted is dropped and counted (MPC, RNBC,
 // RQDPC), never held: the ring keeps going once software refills it.
-import { csumFinish, onesSum, pseudoSum } from './csum.js';
+import { csumFinish, onesSum, onesSumEngine, pseudoSum } from './csum.js';
 import { rd32, wr32, type Igb82576 } from './igb82576.js';
 import * as R from './regs.js';
 import { toeplitzHashTable, toeplitzTable } from './toeplitz.js';
@@ -10,7 +10,8 @@ import { toeplitzHashTable, toeplitzTable } from './toeplitz.js';
 const L2_REJECT = 0, L2_UNICAST = 1, L2_MULTICAST = 2, L2_BROADCAST = 3;
 const hashIn = new Uint8Array(12);
 
-export function rxFrame(d: Igb82576, b: Uint8Array, len: number): void {
+/** `addr` is the frame's checksum-engine address when the wire keeps it there, else -1. */
+export function rxFrame(d: Igb82576, b: Uint8Array, len: number, addr: number): void {
   d.count(R.TPR, 1);
   d.count(R.TORL, len + 4);
   if (!(d.rctl & R.RCTL_EN)) return;
@@ -68,7 +69,8 @@ export function rxFrame(d: Igb82576, b: Uint8Array, len: number): void {
         // A zero UDP checksum means "none" (RFC 768): nothing to validate.
         if (tcp || b[l4 + 6] !== 0 || b[l4 + 7] !== 0) {
           status |= tcp ? R.RXD_STAT_TCPCS : R.RXD_STAT_UDPCS;
-          if (csumFinish(onesSum(b, l4, l4len, pseudoSum(b, 14, proto, l4len))) !== 0) {
+          const ps = pseudoSum(b, 14, proto, l4len);
+          if (csumFinish(addr >= 0 ? onesSumEngine(addr + l4, l4len, ps) : onesSum(b, l4, l4len, ps)) !== 0) {
             status |= R.RXD_ERR_L4E;
           }
         }

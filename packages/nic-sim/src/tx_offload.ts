@@ -7,7 +7,8 @@
 // segment's length differs; the device adds it per segment. IP total length, IP id (incremented
 // per segment), TCP sequence and flags (FIN/PSH only on the last, CWR only on the first) are
 // rewritten in every segment's copy of the header.
-import { csumFinish, onesSum } from './csum.js';
+import { csumFinish, onesSum, onesSumEngine } from './csum.js';
+import { GATHER_ADDR, gatherBuffer } from './csum_simd.js';
 import type { Igb82576 } from './igb82576.js';
 import * as R from './regs.js';
 
@@ -27,6 +28,11 @@ function ipHeaderCsum(b: Uint8Array, ip: number, iplen: number): void {
   put16(b, ip + 10, csumFinish(onesSum(b, ip, iplen, 0)));
 }
 
+/** onesSum, in place when `b` is the gather buffer in engine memory. */
+function l4Sum(b: Uint8Array, off: number, len: number, sum: number): number {
+  return b === gatherBuffer && GATHER_ADDR >= 0 ? onesSumEngine(GATHER_ADDR + off, len, sum) : onesSum(b, off, len, sum);
+}
+
 /** Checksum insertion for one packet; a context that does not fit the packet is ignored. */
 export function txChecksum(d: Igb82576, b: Uint8Array, len: number, ctx: number, popts: number): void {
   const vml = d.txCtx[ctx];
@@ -42,7 +48,7 @@ export function txChecksum(d: Igb82576, b: Uint8Array, len: number, ctx: number,
     const tcp = (tucmd & R.TXD_TUCMD_L4T_TCP) !== 0;
     const field = css + (tcp ? 16 : 6);
     if (field + 2 > len) return;
-    let c = csumFinish(onesSum(b, css, len - css, 0));
+    let c = csumFinish(l4Sum(b, css, len - css, 0));
     // RFC 768: a computed UDP checksum of zero goes out as all ones.
     if (!tcp && c === 0) c = 0xffff;
     put16(b, field, c);
@@ -97,7 +103,7 @@ export function tsoSegment(d: Igb82576, b: Uint8Array, len: number, ctx: number,
     b[fl4 + 13] = f;
     if (popts & R.TXD_POPTS_TXSM) {
       put16(b, fl4 + 16, seed);
-      put16(b, fl4 + 16, csumFinish(onesSum(b, fl4, l4len + n, l4len + n)));
+      put16(b, fl4 + 16, csumFinish(l4Sum(b, fl4, l4len + n, l4len + n)));
     }
     d.sendFrame(b, off, hdr + n);
   }

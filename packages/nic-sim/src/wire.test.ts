@@ -1,6 +1,7 @@
 import { createVirtualClock } from '@knet/softirq';
 import { describe, expect, test } from 'vitest';
 import { BCAST, buildFrame, Capture, MAC_A, MAC_B } from './test/frames.js';
+import { engineView } from './csum_simd.js';
 import { Cable, LearningSwitch, Port, WIRE_OVERHEAD } from './wire.js';
 
 const MAC_C = new Uint8Array([0x02, 0, 0, 0, 0, 0xc]);
@@ -36,6 +37,22 @@ describe('cable', () => {
     clock.runUntilIdle();
     expect(rx.frames.length).toBe(1);
     expect(rx.frames[0]).toEqual(f);
+  });
+
+  test('frames arrive with the checksum-engine address of the buffer that holds them', () => {
+    const clock = createVirtualClock({ seed: 1 });
+    const seen: { addr: number; same: boolean }[] = [];
+    const sink = {
+      receiveFrame(bytes: Uint8Array, len: number, addr = -1) {
+        seen.push({ addr, same: addr >= 0 && engineView(addr, len).every((v, i) => v === bytes[i]) && engineView(addr, 1).byteOffset === bytes.byteOffset });
+      },
+    };
+    const a = new Port('a', new Capture());
+    new Cable(clock, a, new Port('b', sink));
+    for (let i = 0; i < 3; i++) a.send(buildFrame({ id: i }), 154);
+    clock.runUntilIdle();
+    expect(seen.length).toBe(3);
+    expect(seen.every((s) => s.addr >= 0 && s.same)).toBe(true);
   });
 
   test('short frames are timed as 60 bytes; 100 Mbit/s is ten times slower', () => {

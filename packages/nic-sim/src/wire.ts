@@ -4,11 +4,16 @@
 // on real 802.3), queues behind frames sent earlier, then arrives after the propagation delay.
 // Impairments draw from the clock's random(), so a seeded virtual clock replays exactly.
 import type { Clock, ClockEvent } from '@knet/include';
+import { FRAME_BUF_LEN, engineView, newFrameBuffer } from './csum_simd.js';
 
 /** Anything that can take a frame off a wire: a NIC model, a switch port, a test probe. */
 export interface FrameSink {
-  /** `bytes[0, len)` is the frame without FCS; the array is reused after the call returns. */
-  receiveFrame(bytes: Uint8Array, len: number): void;
+  /**
+   * `bytes[0, len)` is the frame without FCS; the array is reused after the call returns.
+   * `engineAddr`, when given and not -1, is where the frame lies in checksum-engine memory
+   * (csum_simd.ts), so a MAC can sum it in place.
+   */
+  receiveFrame(bytes: Uint8Array, len: number, engineAddr?: number): void;
 }
 
 /** Per-frame probabilities in [0, 1]. `corrupt` flips one bit that the FCS failed to catch. */
@@ -90,14 +95,32 @@ export class Port {
     if (this.onCarrier !== null) this.onCarrier(up);
   }
 
-  deliver(bytes: Uint8Array, len: number): void {
+  deliver(bytes: Uint8Array, len: number, engineAddr = -1): void {
     this.stats.rxFrames++;
     this.stats.rxBytes += len;
-    this.sink.receiveFrame(bytes, len);
+    this.sink.receiveFrame(bytes, len, engineAddr);
   }
 }
 
-const POOL_BUF = 2048;
+const POOL_BUF = FRAME_BUF_LEN;
+/** Frame buffers not in flight, shared by every link (they are all alike), with their engine addresses (-1: none). */
+const framePool: Uint8Array[] = [];
+const framePoolAddr: number[] = [];
+const FRAME_POOL_MAX = 4096;
+/** The engine address of the buffer takeFrame returned last. */
+let framePendingAddr = -1;
+
+function newFrame(): Uint8Array {
+  const addr = newFrameBuffer();
+  framePendingAddr = addr;
+  return addr >= 0 ? engineView(addr, POOL_BUF) : new Uint8Array(POOL_BUF);
+}
+
+function takeFrame(): Uint8Array {
+  if (framePool.length === 0) return newFrame();
+  framePendingAddr = framePoolAddr.pop()!;
+  return framePool.pop()!;
+}
 
 /** One direction of a link: serialization, queueing, delay and impairment. */
 export class LinkDir {
@@ -119,8 +142,8 @@ export class LinkDir {
   private fBuf: Uint8Array[] = [];
   private fLen: number[] = [];
   private fAt: number[] = [];
+  private fAddr: number[] = [];
   private head = 0;
-  private pool: Uint8Array[] = [];
   private ev: ClockEvent | null = null;
   private evAt = Infinity;
   private readonly deliverFn = (): void => this.deliver();
@@ -179,9 +202,9 @@ export class LinkDir {
 
   /** Carrier loss: what is on the wire never arrives. */
   flush(): void {
-    for (let i = this.head; i < this.fBuf.length; i++) this.recycle(this.fBuf[i]);
+    for (let i = this.head; i < this.fBuf.length; i++) this.recycle(this.fBuf[i], this.fAddr[i]);
     this.lost += this.fBuf.length - this.head;
-    this.fBuf.length = this.fLen.length = this.fAt.length = 0;
+    this.fBuf.length = this.fLen.length = this.fAt.length = this.fAddr.length = 0;
     this.head = 0;
     if (this.ev !== null) this.clock.cancel(this.ev);
     this.ev = null;
@@ -189,12 +212,18 @@ export class LinkDir {
   }
 
   private enqueue(bytes: Uint8Array, off: number, len: number, at: number): Uint8Array {
-    const buf = len <= POOL_BUF && this.pool.length > 0 ? this.pool.pop()! : new Uint8Array(len <= POOL_BUF ? POOL_BUF : len);
+    let buf: Uint8Array, addr = -1;
+    if (len > POOL_BUF) buf = new Uint8Array(len);
+    else {
+      buf = takeFrame();
+      addr = framePendingAddr;
+    }
     buf.set(off === 0 && len === bytes.length ? bytes : bytes.subarray(off, off + len));
     if (this.head > 64 && this.head * 2 > this.fBuf.length) {
       this.fBuf.splice(0, this.head);
       this.fLen.splice(0, this.head);
       this.fAt.splice(0, this.head);
+      this.fAddr.splice(0, this.head);
       this.head = 0;
     }
     let i = this.fAt.length;
@@ -203,10 +232,12 @@ export class LinkDir {
       this.fBuf.push(buf);
       this.fLen.push(len);
       this.fAt.push(at);
+      this.fAddr.push(addr);
     } else {
       this.fBuf.splice(i, 0, buf);
       this.fLen.splice(i, 0, len);
       this.fAt.splice(i, 0, at);
+      this.fAddr.splice(i, 0, addr);
     }
     this.arm();
     return buf;
@@ -232,19 +263,23 @@ export class LinkDir {
     while (this.head < this.fAt.length && this.fAt[this.head] <= now + 1e-6) {
       const buf = this.fBuf[this.head];
       const len = this.fLen[this.head];
+      const addr = this.fAddr[this.head];
       this.head++;
-      this.to.deliver(buf, len);
-      this.recycle(buf);
+      this.to.deliver(buf, len, addr);
+      this.recycle(buf, addr);
     }
     if (this.head === this.fAt.length) {
-      this.fBuf.length = this.fLen.length = this.fAt.length = 0;
+      this.fBuf.length = this.fLen.length = this.fAt.length = this.fAddr.length = 0;
       this.head = 0;
     }
     this.arm();
   }
 
-  private recycle(buf: Uint8Array): void {
-    if (buf.length === POOL_BUF && this.pool.length < 256) this.pool.push(buf);
+  private recycle(buf: Uint8Array, addr: number): void {
+    if (buf.length === POOL_BUF && framePool.length < FRAME_POOL_MAX) {
+      framePool.push(buf);
+      framePoolAddr.push(addr);
+    }
   }
 }
 
