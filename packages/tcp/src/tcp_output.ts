@@ -343,7 +343,8 @@ export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvN
   if (net.trace !== null) traceEvent(net, 'tcpTransmitSkb');
   const tn = tcpNet(net);
   let skb = oskb;
-  tcpMstampRefresh(sk);
+  // tcp_wstamp_ns: when this socket last handed a packet down.
+  sk.tcpWstampUs = tcpMstampRefresh(sk);
   if (cloneIt) {
     oskb.cb.whenUs = sk.tcpMstamp;
     tcpRateSkbSent(sk, oskb);
@@ -594,24 +595,34 @@ function tcpMssSplitPoint(sk: TcpSock, skb: SkBuff, mssNow: number, maxSegs: num
 
 /** tcp_tso_should_defer: wait for more window rather than send a small TSO chunk. */
 function tcpTsoShouldDefer(sk: TcpSock, skb: SkBuff, maxSegs: number): boolean {
-  if (skb.cb.tcpFlags & TCPHDR_FIN) return false;
-  if (sk.icskCaState >= 2) return false; // CWR and beyond: send what we can
+  if (sk.icskCaState >= TCP_CA_Recovery) return false;
+  // Defer only right after a write (1 ms): an idle or ACK-clocked sender sends at once.
+  const now = tcpClockUs(sk);
+  if (now - sk.tcpWstampUs - 1000 > 0) return false;
   const tn = tcpNet(sk.skNet);
   const inFlight = tcpPacketsInFlight(sk);
   const sendWin = ((tcpWndEnd(sk) - skb.cb.seq) | 0);
   const congWin = (sk.sndCwnd - inFlight) * sk.mssCache;
   const limit = Math.min(sendWin, congWin);
+  // A full-sized TSO skb can go, or a middle skb that will get no more data fits.
   if (limit >= maxSegs * sk.mssCache) return false;
-  if (skb.len <= limit) return false;
+  if (skb !== sk.skWriteQueue.last && limit >= skb.len) return false;
   const div = tn.sysctl.tcp_tso_win_divisor;
   if (div) {
     const chunk = Math.floor(Math.min(sk.sndWnd, sk.sndCwnd * sk.mssCache) / div);
     if (limit >= chunk) return false;
-  } else if (limit > Math.min(sk.sndWnd, sk.sndCwnd * sk.mssCache) >> 1) return false;
-  // Defer at most one jiffy-scale interval: if nothing is in flight there is nothing to wait for.
-  if (sk.packetsOut === 0) return false;
+  } else if (limit > TCP_MAX_TSO_DEFERRED_MSS * sk.mssCache) return false;
+  const head = sk.skWriteQueue.first;
+  if (head === null || head === sk.sendHead) return false;
+  // Do not wait for an ACK due later than half an RTT from now.
+  const srtt = sk.srttUs >> 3;
+  if (head.cb.whenUs + srtt - now - (srtt >> 1) > 0) return false;
+  // A record end or FIN gets no more data: no point waiting.
+  if (skb.cb.tcpFlags & (TCPHDR_FIN | TCPCB_EOR)) return false;
   return true;
 }
+/** tcp_max_tso_deferred_mss: the receiver ACKs every second segment, so 3 is past one ACK. */
+const TCP_MAX_TSO_DEFERRED_MSS = 3;
 
 /** tso_fragment / tcp_fragment: split `skb` so its first `len` bytes stand alone. */
 export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number, mssNow: number): number {

@@ -286,6 +286,8 @@ export class TcpSock extends InetSock implements TcpCaSock {
   minRtt = new MinMax();
   minRttUs = 0;
   tcpMstamp = 0;
+  /** tp->tcp_wstamp_ns in µs: the last transmit (TSO deferral looks at it). */
+  tcpWstampUs = 0;
   rcvRttUs = 0;
   rcvRttSeq = 0;
   rcvRttTime = 0;
