@@ -6,7 +6,7 @@ import {
   CHECKSUM_PARTIAL, ETH_P_ARP, ETH_P_IP, NET_RX_SUCCESS, NET_XMIT_SUCCESS,
 } from '@knet/include';
 import {
-  allocNet, devAddPack, devOpen, devQueueXmit, ethAddrToString, ethHeader,
+  allocNet, devAddPack, devGetStats, devOpen, devQueueXmit, ethAddrToString, ethHeader,
 } from '@knet/netdevice';
 import {
   allocSkb, consumeSkb, csumPartial, csumTcpudpMagic, csumTcpudpNofold, csumFold, getUint16,
@@ -183,6 +183,11 @@ describe.skipIf(skip !== null && !inCI)(`TAP driver in a network namespace${skip
       expect(ns.run('ip', ['neigh', 'show', '198.18.0.2', 'dev', 'ktap0'])).toContain(`lladdr ${KNET_MAC}`);
       expect(kernelStats(ns, 'ktap0').rx).toBeGreaterThanOrEqual(1);
       expect(dev.stats.rxPackets).toBeGreaterThanOrEqual(2);
+      // The driver reports each frame it read once (ndoGetStats64); the core counts its own.
+      const st = devGetStats(dev);
+      expect(st.rxPackets).toBe(tapPriv(dev).stats.rxFrames);
+      expect(st.rxPackets).toBe(dev.stats.rxPackets);
+      expect(st.txPackets).toBe(dev.stats.txPackets);
       expect(tapPriv(dev).stats.irqs).toBeGreaterThan(0);
     } finally {
       tapClose(dev);
@@ -211,6 +216,8 @@ describe.skipIf(skip !== null && !inCI)(`TAP driver in a network namespace${skip
       expect(text.out()).toContain('198.18.0.2.40000 > 198.18.0.1.7777: UDP, length 15');
       expect(kernelStats(ns, 'ktap1').rx).toBe(before + 1);
       expect(dev.stats.txPackets).toBe(1);
+      expect(devGetStats(dev).txPackets).toBe(1);
+      expect(devGetStats(dev).txBytes).toBe(14 + 20 + 8 + 15);
     } finally {
       tapClose(dev);
     }

@@ -1,7 +1,7 @@
 // drivers/net/tun.c, seen from the other side of the fd: a knet net_device whose wire is a
 // real Linux TAP interface. The kernel's tun_net_xmit is our receive (read the fd in a NAPI
 // poll), and our ndoStartXmit is the kernel's tun_get_user (write the fd).
-import type { NapiStruct, Net, NetDevice, NetDeviceOps, SkBuff } from '@knet/include';
+import type { NapiStruct, Net, NetDevice, NetDeviceOps, RtnlLinkStats64, SkBuff } from '@knet/include';
 import {
   CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, EAGAIN, EINVAL, ENOSYS, ErrnoError, ETH_DATA_LEN, ETH_HLEN, ETH_MAX_MTU, MAX_SKB_FRAGS,
   NAPI_POLL_WEIGHT, NAPI_STATE_SCHED, NETDEV_TX_BUSY, NETDEV_TX_OK, NETIF_F_HW_CSUM, NETIF_F_RXCSUM, NETIF_F_SG,
@@ -53,6 +53,18 @@ export interface TapStats {
   irqs: number;
 }
 
+/**
+ * The driver's own rtnl_link_stats64 counters, reported through ndoGetStats64 as Linux
+ * drivers keep theirs (tun's dev_sw_netstats). The core's dev.stats counts what reaches
+ * __netifReceiveSkbCore and devHardStartXmit, so the driver never adds to those.
+ */
+export interface TapLinkStats {
+  rxPackets: number;
+  rxBytes: number;
+  txPackets: number;
+  txBytes: number;
+}
+
 /** netdev_priv of a TAP device. */
 export interface TapPriv {
   addon: TapAddon;
@@ -78,6 +90,7 @@ export interface TapPriv {
   irqCpu: number;
   onPoll: (status: number, events: number) => void;
   stats: TapStats;
+  link: TapLinkStats;
 }
 
 const SPARE_LEN = 65536;
@@ -236,8 +249,8 @@ function tunGetFrame(dev: NetDevice, p: TapPriv): number {
     }
   }
   p.stats.rxFrames++;
-  dev.stats.rxPackets++;
-  dev.stats.rxBytes += frameLen;
+  p.link.rxPackets++;
+  p.link.rxBytes += frameLen;
   skb.tstamp = dev.ndNet.clock.now();
   ethTypeTrans(skb, dev);
   const sh = skb.shinfo;
@@ -335,8 +348,26 @@ function tunNetXmit(skb: SkBuff, dev: NetDevice): number {
     dev.stats.txErrors++;
     return dropTx(dev, skb, SKB_DROP_REASON.DEV_READY);
   }
+  p.link.txPackets++;
+  p.link.txBytes += skb.len;
   consumeSkb(skb);
   return NETDEV_TX_OK;
+}
+
+/**
+ * ndo_get_stats64: the frames the driver moved across the fd (one per read or write, a TSO
+ * super-frame counting once, Ethernet header included), with the errors it counted in
+ * dev.stats; devGetStats adds the drops.
+ */
+function tunGetStats64(dev: NetDevice, s: RtnlLinkStats64): void {
+  const l = tapPriv(dev).link;
+  s.rxPackets = l.rxPackets;
+  s.rxBytes = l.rxBytes;
+  s.txPackets = l.txPackets;
+  s.txBytes = l.txBytes;
+  s.rxErrors = dev.stats.rxErrors;
+  s.txErrors = dev.stats.txErrors;
+  s.rxLengthErrors = dev.stats.rxLengthErrors;
 }
 
 /** ndo_open: unmask the "interrupt" and let NAPI run. */
@@ -394,6 +425,7 @@ export const tapNetdevOps: NetDeviceOps = Object.freeze({
   ndoStop: tunStop,
   ndoStartXmit: tunNetXmit,
   ndoChangeMtu: tunChangeMtu,
+  ndoGetStats64: tunGetStats64,
   ndoUninit: tunUninit,
 });
 
@@ -458,6 +490,7 @@ export function tapOpen(net: Net, ifname: string, opts: TapOpenOpts = {}): NetDe
     irqCpu: 0,
     onPoll: (status, events) => tunInterrupt(dev, status, events),
     stats: newTapStats(),
+    link: { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 },
   };
   dev.priv = priv;
   priv.napi = netifNapiAdd(dev, tunNapiPoll, NAPI_POLL_WEIGHT);

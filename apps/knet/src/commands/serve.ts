@@ -1,6 +1,7 @@
 // knet serve: one knet host on a Linux TAP device offering the classic small services and
 // static files over HTTP, until SIGINT/SIGTERM.
 import type { Server } from 'node:http';
+import { devGetStats } from '@knet/netdevice';
 import { ArgError, intFlag, parseArgs } from '../args.js';
 import type { Io } from '../io.js';
 import { createOutput } from '../ui/output.js';
@@ -132,7 +133,7 @@ export async function runServe(opts: ServeOpts, io: Io, json: boolean, stop: Pro
     if (out.human.isTTY) {
       let last = { rx: 0, tx: 0, t: performance.now() };
       status = setInterval(() => {
-        const s = th.dev.stats;
+        const s = devGetStats(th.dev);
         const now = performance.now();
         const dt = (now - last.t) / 1000;
         const active = Object.values(stats).reduce((a, v) => a + v.active, 0);
@@ -160,7 +161,8 @@ export async function runServe(opts: ServeOpts, io: Io, json: boolean, stop: Pro
     await new Promise((r) => setTimeout(r, 50));
     th.close();
   }
-  const d = th.dev.stats;
+  // dev_get_stats, as `ip -s link` reads them: the driver's counters plus the core's drops.
+  const d = devGetStats(th.dev);
   const summary: ServeSummary = {
     tap: opts.tap,
     addr: opts.addr,
