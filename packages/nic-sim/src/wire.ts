@@ -103,6 +103,9 @@ export class Port {
 }
 
 const POOL_BUF = FRAME_BUF_LEN;
+/** Initial in-flight ring size (it doubles when full), and what an empty slot holds. */
+const RING0 = 64;
+const NO_FRAME = new Uint8Array(0);
 /** Frame buffers not in flight, shared by every link (they are all alike), with their engine addresses (-1: none). */
 const framePool: Uint8Array[] = [];
 const framePoolAddr: number[] = [];
@@ -138,12 +141,15 @@ export class LinkDir {
   private readonly corrupt: number;
   private readonly reorderMs: number;
   private readonly limitBytes: number;
-  // In-flight frames sorted by arrival time, from index `head`.
-  private fBuf: Uint8Array[] = [];
-  private fLen: number[] = [];
-  private fAt: number[] = [];
-  private fAddr: number[] = [];
+  // In-flight frames sorted by arrival time: a ring of `count` entries from `head`, with each
+  // frame's buffer, length, arrival time and checksum-engine address (-1: none).
+  private fBuf: Uint8Array[] = new Array<Uint8Array>(RING0).fill(NO_FRAME);
+  private fLen = new Float64Array(RING0);
+  private fAt = new Float64Array(RING0);
+  private fAddr = new Float64Array(RING0);
   private head = 0;
+  private count = 0;
+  private mask = RING0 - 1;
   private ev: ClockEvent | null = null;
   private evAt = Infinity;
   private readonly deliverFn = (): void => this.deliver();
@@ -202,10 +208,13 @@ export class LinkDir {
 
   /** Carrier loss: what is on the wire never arrives. */
   flush(): void {
-    for (let i = this.head; i < this.fBuf.length; i++) this.recycle(this.fBuf[i], this.fAddr[i]);
-    this.lost += this.fBuf.length - this.head;
-    this.fBuf.length = this.fLen.length = this.fAt.length = this.fAddr.length = 0;
-    this.head = 0;
+    for (let k = 0; k < this.count; k++) {
+      const i = (this.head + k) & this.mask;
+      this.recycle(this.fBuf[i], this.fAddr[i]);
+      this.fBuf[i] = NO_FRAME;
+    }
+    this.lost += this.count;
+    this.head = this.count = 0;
     if (this.ev !== null) this.clock.cancel(this.ev);
     this.ev = null;
     this.evAt = Infinity;
@@ -219,32 +228,50 @@ export class LinkDir {
       addr = framePendingAddr;
     }
     buf.set(off === 0 && len === bytes.length ? bytes : bytes.subarray(off, off + len));
-    if (this.head > 64 && this.head * 2 > this.fBuf.length) {
-      this.fBuf.splice(0, this.head);
-      this.fLen.splice(0, this.head);
-      this.fAt.splice(0, this.head);
-      this.fAddr.splice(0, this.head);
-      this.head = 0;
+    if (this.count === this.fAt.length) this.grow();
+    // Arrival order: a reordered (delayed) frame lets later ones move in front of it.
+    const m = this.mask;
+    let k = this.count;
+    while (k > 0 && this.fAt[(this.head + k - 1) & m] > at) {
+      const from = (this.head + k - 1) & m, to = (this.head + k) & m;
+      this.fBuf[to] = this.fBuf[from];
+      this.fLen[to] = this.fLen[from];
+      this.fAt[to] = this.fAt[from];
+      this.fAddr[to] = this.fAddr[from];
+      k--;
     }
-    let i = this.fAt.length;
-    while (i > this.head && this.fAt[i - 1] > at) i--;
-    if (i === this.fAt.length) {
-      this.fBuf.push(buf);
-      this.fLen.push(len);
-      this.fAt.push(at);
-      this.fAddr.push(addr);
-    } else {
-      this.fBuf.splice(i, 0, buf);
-      this.fLen.splice(i, 0, len);
-      this.fAt.splice(i, 0, at);
-      this.fAddr.splice(i, 0, addr);
-    }
+    const i = (this.head + k) & m;
+    this.fBuf[i] = buf;
+    this.fLen[i] = len;
+    this.fAt[i] = at;
+    this.fAddr[i] = addr;
+    this.count++;
     this.arm();
     return buf;
   }
 
+  /** Double the ring, oldest frame first at index 0. */
+  private grow(): void {
+    const n = this.fAt.length, cap = n * 2;
+    const b = new Array<Uint8Array>(cap).fill(NO_FRAME);
+    const l = new Float64Array(cap), a = new Float64Array(cap), d = new Float64Array(cap);
+    for (let k = 0; k < this.count; k++) {
+      const i = (this.head + k) & this.mask;
+      b[k] = this.fBuf[i];
+      l[k] = this.fLen[i];
+      a[k] = this.fAt[i];
+      d[k] = this.fAddr[i];
+    }
+    this.fBuf = b;
+    this.fLen = l;
+    this.fAt = a;
+    this.fAddr = d;
+    this.head = 0;
+    this.mask = cap - 1;
+  }
+
   private arm(): void {
-    if (this.head >= this.fAt.length) return;
+    if (this.count === 0) return;
     const at = this.fAt[this.head];
     if (this.ev !== null) {
       if (this.evAt <= at) return;
@@ -260,17 +287,14 @@ export class LinkDir {
     this.evAt = Infinity;
     const now = this.clock.now();
     // 1 ns of slack: arrival times are sums of floating-point wire times.
-    while (this.head < this.fAt.length && this.fAt[this.head] <= now + 1e-6) {
-      const buf = this.fBuf[this.head];
-      const len = this.fLen[this.head];
-      const addr = this.fAddr[this.head];
-      this.head++;
-      this.to.deliver(buf, len, addr);
-      this.recycle(buf, addr);
-    }
-    if (this.head === this.fAt.length) {
-      this.fBuf.length = this.fLen.length = this.fAt.length = this.fAddr.length = 0;
-      this.head = 0;
+    while (this.count > 0 && this.fAt[this.head] <= now + 1e-6) {
+      const h = this.head;
+      const buf = this.fBuf[h];
+      this.fBuf[h] = NO_FRAME;
+      this.head = (h + 1) & this.mask;
+      this.count--;
+      this.to.deliver(buf, this.fLen[h], this.fAddr[h]);
+      this.recycle(buf, this.fAddr[h]);
     }
     this.arm();
   }
