@@ -187,7 +187,9 @@ export function netRxAction(cpu: Cpu): void {
     }
   }
   // Unpolled ones stay first, then those scheduled during the loop, then the repolls.
-  for (let i = 0; i < repoll.length; i++) list.push(repoll[i]!);
-  repoll.length = 0;
+  if (repoll.length !== 0) {
+    for (let i = 0; i < repoll.length; i++) list.push(repoll[i]!);
+    repoll.length = 0;
+  }
   if (list.length !== 0) raiseNetSoftirq(net, cpu.id, NET_RX_SOFTIRQ);
 }

@@ -114,7 +114,8 @@ export function releaseFrags(frags: ISkbFrag[], from: number): void {
       if (freeFrags.length < FRAG_FREE_MAX) freeFrags.push(f);
     }
   }
-  frags.length = from;
+  // Setting an array's length is a runtime call even when it does not change.
+  if (frags.length !== from) frags.length = from;
 }
 
 export interface SkbDataClassStats {
