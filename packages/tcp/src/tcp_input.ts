@@ -32,7 +32,7 @@ import { ICSK_ACK_SCHED, ICSK_ACK_NOW, ICSK_ACK_PUSHED, ICSK_ACK_PUSHED2, ICSK_A
 import {
   tcpSkbPcount, tcpPacketsInFlight, tcpIsSack, tcpSendAck, tcpSendDelayedAck, tcpPushPendingFrames,
   tcpCurrentMss, tcpSyncMss, tcpXmitRetransmitQueue, tcpRearmRto, tcpScheduleLossProbe, tcpFragment,
-  tcpTrimHead, tcpWndEnd, __tcpSelectWindow, tcpReceiveWindow, tcpSpace, tcpWinFromSpace, tcpClockUs, tcpMstampRefresh,
+  tcpTrimHead, tcpWndEnd, __tcpSelectWindow, tcpReceiveWindow, tcpSpace, tcpWinFromSpace, tcpClockUs, tcpMstampRefresh, tcpSlowStartAfterIdleCheck,
   tcpInitRcvMss, tcpSendSynackSelf, skWmemFreeSkb, __tcpPushPendingFrames, tcpTimeStamp, tcpCheckSpace,
   tcpSkbMss, tcpSndbufExpand, tcpFullSpace, tcpSelectInitialWindow, tcpSendFin, tcpCheckProbeTimer,
 } from './tcp_output.js';
@@ -836,6 +836,8 @@ function tcpAckUpdateWindow(sk: TcpSock, skb: SkBuff, ack: number, ackSeq: numbe
     tcpUpdateWl(sk, ackSeq);
     if (sk.sndWnd !== nwin) {
       sk.sndWnd = nwin;
+      // A window reopening after a long stall restarts like an idle sender.
+      if (sk.skWriteQueue.first !== null) tcpSlowStartAfterIdleCheck(sk);
       if (nwin > sk.maxWindow) {
         sk.maxWindow = nwin;
         tcpSyncMss(sk, sk.icskPmtuCookie);

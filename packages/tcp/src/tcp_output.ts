@@ -445,8 +445,34 @@ export function tcpAdvertiseMss(sk: TcpSock): number {
   return mss;
 }
 
+/**
+ * tcp_slow_start_after_idle_check: data queued after more than an RTO of silence restarts
+ * from the initial window (RFC 5681 §4.1, Linux's tcp_cwnd_restart).
+ */
+export function tcpSlowStartAfterIdleCheck(sk: TcpSock): void {
+  if (!tcpNet(sk.skNet).sysctl.tcp_slow_start_after_idle || sk.packetsOut) return;
+  const delta = sk.jiffies - sk.lsndtime;
+  if (delta > sk.icskRto) tcpCwndRestart(sk, delta);
+}
+
+/** tcp_cwnd_restart: halve cwnd for every RTO of idleness, down to the restart window. */
+export function tcpCwndRestart(sk: TcpSock, delta: number): void {
+  const restartCwnd = Math.min(TCP_INIT_CWND, sk.sndCwnd);
+  let cwnd = sk.sndCwnd;
+  const ops = sk.icskCaOps;
+  if (ops !== null && ops.cwndEvent) ops.cwndEvent(sk, CA_EVENT_CWND_RESTART);
+  // tcp_current_ssthresh: remember three quarters of the old window.
+  const inReduction = sk.icskCaState === TCP_CA_CWR || sk.icskCaState === TCP_CA_Recovery;
+  sk.sndSsthresh = inReduction ? sk.sndSsthresh : Math.max(sk.sndSsthresh, (sk.sndCwnd >> 1) + (sk.sndCwnd >> 2));
+  while ((delta -= sk.icskRto) > 0 && cwnd > restartCwnd) cwnd >>= 1;
+  sk.sndCwnd = Math.max(cwnd, restartCwnd);
+  sk.sndCwndStamp = sk.jiffies;
+  sk.sndCwndUsed = 0;
+}
+
 /** skb_entail: queue a new skb at the tail of the write queue. */
 export function skbEntail(sk: TcpSock, skb: SkBuff): void {
+  tcpSlowStartAfterIdleCheck(sk);
   skb.cb.seq = skb.cb.endSeq = sk.writeSeq;
   skb.cb.tcpFlags = TCPHDR_ACK;
   skb.cb.sacked = 0;
