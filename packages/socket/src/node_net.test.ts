@@ -129,6 +129,57 @@ describe('KnetSocket and KnetServer over TCP', () => {
     expect(srv.listening).toBe(false);
   });
 
+  test('each socket sleeps with one waiter on its queue, read into views of shared slabs; destroy with a write pending calls back quietly', async () => {
+    const { clock, a, b } = cableHosts();
+    let accepted: KnetSocket | null = null;
+    const srv = await serve(clock, b, 7010, (s) => {
+      accepted = s;
+      s.pause();
+    });
+    const lsock = b.task.sockfdLookup(srv.fd);
+    if (typeof lsock === 'number') throw new Error('no listener');
+    // The listener's one waiter is on its queue while it listens.
+    expect(lsock.wq.waiters.size).toBe(1);
+    const c = knetConnect(a.task, 7010, B);
+    await settle(clock, once(c, 'connect'));
+    const csock = a.task.sockfdLookup(c.fd);
+    if (typeof csock === 'number') throw new Error('no socket');
+    const chunks: Buffer[] = [];
+    c.on('data', (d: Buffer) => chunks.push(d));
+    await runFor(clock, 10);
+    expect(csock.wq.waiters.size).toBe(1);
+    // Two messages from the server arrive as two Buffers, views into one larger slab.
+    accepted!.write(Buffer.from('hello'));
+    await runFor(clock, 10);
+    accepted!.write(Buffer.from('world'));
+    await runFor(clock, 10);
+    expect(Buffer.concat(chunks).toString()).toBe('helloworld');
+    expect(chunks.length).toBe(2);
+    expect(chunks[0]!.buffer).toBe(chunks[1]!.buffer);
+    expect(chunks[0]!.buffer.byteLength).toBeGreaterThan(65536);
+    expect(csock.wq.waiters.size).toBe(1);
+    // The server does not read: the client's write fills both buffers and stays pending.
+    let called = 0;
+    let cbErr: unknown = 'not called';
+    c.write(pattern(4 << 20), (err) => {
+      called++;
+      cbErr = err;
+    });
+    await runFor(clock, 200);
+    expect(called).toBe(0);
+    expect(c.writableLength).toBe(4 << 20);
+    const closed = once(c, 'close');
+    c.destroy();
+    await settle(clock, closed);
+    expect(called).toBe(1);
+    expect(cbErr ?? null).toBe(null);
+    // The waiter left with the socket; the fd is gone.
+    expect(csock.wq.waiters.size).toBe(0);
+    expect(a.task.fds()).toEqual([]);
+    srv.close();
+    expect(lsock.wq.waiters.size).toBe(0);
+  });
+
   test('a paused reader: its Readable buffer stays bounded, the kernel buffers fill, the writer waits for drain', async () => {
     const { clock, a, b } = cableHosts();
     let server: KnetSocket | null = null;

@@ -5,14 +5,44 @@
 import { Duplex } from 'node:stream';
 import { EventEmitter } from 'node:events';
 import type { ClockEvent, SockaddrIn } from '@knet/include';
+import type { Msghdr, WaitQueueHead } from '@knet/include';
 import {
-  AF_INET, EAGAIN, EBADF, ECONNABORTED, EINTR, ErrnoError, INADDR_ANY, MSG_DONTWAIT, SHUT_WR, SOCK_STREAM, SOL_SOCKET, SOL_TCP,
-  SO_KEEPALIVE, SO_LINGER, SO_REUSEADDR, TCP_KEEPIDLE, TCP_NODELAY, inetAton, inetNtoa,
+  AF_INET, EAGAIN, EBADF, ECONNABORTED, EINTR, EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDHUP, ErrnoError, INADDR_ANY, MSG_DONTWAIT,
+  POLLERR, POLLHUP, POLLNVAL, SHUT_WR, SOCK_STREAM, SOL_SOCKET, SOL_TCP, SO_KEEPALIVE, SO_LINGER, SO_REUSEADDR, TCP_KEEPIDLE,
+  TCP_NODELAY, inetAton, inetNtoa,
 } from '@knet/include';
 import type { Task } from './task.js';
 
 /** Bytes one read asks for (net.Socket reads 64 KiB at a time as well). */
 const READ_CHUNK = 65536;
+/**
+ * Reads land in a shared slab and go to push() as views of it, so a read copies once (out of
+ * the socket's queue). The copy is synchronous, so every socket can read into the same slab;
+ * a new one starts when less than a whole READ_CHUNK is left. A pushed Buffer keeps its slab
+ * alive as long as it lives, as Node's pooled Buffers do.
+ */
+const SLAB_SIZE = 8 * READ_CHUNK;
+let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+let slabOff = 0;
+/** The slab's free window for the next read; replaced only after a read has taken bytes. */
+let slabWin: Uint8Array = slab.subarray(0, READ_CHUNK);
+
+/** Take the first `n` bytes of the free window, as a Buffer, and move the window past them. */
+function slabTake(n: number): Buffer {
+  const b = slab.subarray(slabOff, slabOff + n);
+  // Keep each view 8-byte aligned, as Node's pool does.
+  slabOff = (slabOff + n + 7) & ~7;
+  if (SLAB_SIZE - slabOff < READ_CHUNK) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slabOff = 0;
+  }
+  slabWin = slab.subarray(slabOff, slabOff + READ_CHUNK);
+  return b;
+}
+
+/** Wakeups that make a reader / writer retry (errors and hangups always count), as waitEvent. */
+const READ_WAKE = EPOLLIN | EPOLLPRI | EPOLLRDHUP | POLLERR | POLLHUP | POLLNVAL;
+const WRITE_WAKE = EPOLLOUT | POLLERR | POLLHUP | POLLNVAL;
 
 export interface KnetSocketOptions {
   /** As net.Socket: false ends the writable side when the peer ends (default false). */
@@ -46,9 +76,26 @@ export class KnetSocket extends Duplex {
   connecting = false;
   bytesRead = 0;
   private written = 0;
-  private pumping = false;
-  private readonly ac = new AbortController();
-  private readonly rbuf = new Uint8Array(READ_CHUNK);
+  /** Only connect() sleeps through Task's Promise form; it makes this when it does. */
+  private ac: AbortController | null = null;
+  /**
+   * The socket's one waiter, on its wait queue from the first read or write to the close, as
+   * an epoll registration: a wakeup it cares about schedules `retryFn` once, as a later task.
+   */
+  private wq: WaitQueueHead | null = null;
+  private readonly wakeFn: (mask: number) => void;
+  private readonly retryFn: () => void;
+  private retryQueued = false;
+  /** The stream wants data and the last read would have blocked. */
+  private readWaiting = false;
+  /** A write the send buffer could not take at once: what is left, its callback and its size. */
+  private wIov: Uint8Array[] | null = null;
+  private wCb: ((err?: Error | null) => void) | null = null;
+  private wSent = 0;
+  private wTotal = 0;
+  /** Reused for every recvmsg/sendmsg, so the calls allocate nothing here. */
+  private readonly rmsg: Msghdr = { name: null, iov: [slabWin], flags: 0 };
+  private readonly smsg: Msghdr = { name: null, iov: [], flags: 0 };
   private idleMs = 0;
   private idleTimer: ClockEvent | null = null;
   /** Names kept once known, as net.Socket keeps _peername/_sockname past close. */
@@ -67,6 +114,8 @@ export class KnetSocket extends Duplex {
       autoDestroy: true,
     });
     this.fd = fd;
+    this.wakeFn = (mask) => this.wake(mask);
+    this.retryFn = () => this.retry();
   }
 
   /** connect(port[, host][, cb]) or connect({ port, host }[, cb]); 'connect' then 'ready'. */
@@ -102,6 +151,7 @@ export class KnetSocket extends Duplex {
     if (o.keepAlive) this.setKeepAlive(true, o.keepAliveInitialDelay ?? 0);
     if (o.timeout !== undefined) this.setTimeout(o.timeout);
     this.connecting = true;
+    this.ac = new AbortController();
     void t.connectAsync(fd, addr, { signal: this.ac.signal }).then((r) => {
       this.connecting = false;
       if (this.destroyed) return;
@@ -235,32 +285,73 @@ export class KnetSocket extends Duplex {
       this.once('connect', () => this._read());
       return;
     }
-    if (this.fd < 0 || this.pumping) return;
-    void this.pump();
+    if (this.fd < 0) return;
+    this.readLoop();
   }
 
-  private async pump(): Promise<void> {
-    this.pumping = true;
-    try {
-      while (!this.destroyed) {
-        const n = await this.task.recvAsync(this.fd, this.rbuf, 0, { signal: this.ac.signal });
-        if (this.destroyed) return;
-        if (n > 0) {
-          this.bytesRead += n;
-          this.touch();
-          if (!this.push(Buffer.from(this.rbuf.subarray(0, n)))) return;
-          continue;
-        }
-        if (n === 0) {
-          this.push(null);
-          return;
-        }
-        if (n === -EINTR || n === -EBADF) return;
-        this.destroy(new ErrnoError(n, 'read'));
+  /** Put the socket's waiter on its wait queue, once; false when the fd is gone. */
+  private armWaiter(): boolean {
+    if (this.wq !== null) return true;
+    const sock = this.task.sockfdLookup(this.fd);
+    if (typeof sock === 'number') return false;
+    this.wq = sock.wq;
+    sock.wq.waiters.add(this.wakeFn);
+    return true;
+  }
+
+  private disarmWaiter(): void {
+    if (this.wq === null) return;
+    this.wq.waiters.delete(this.wakeFn);
+    this.wq = null;
+  }
+
+  /** The waiter: called from the wakers (softirq context); the retry runs later, once. */
+  private wake(mask: number): void {
+    if (this.retryQueued) return;
+    if ((this.readWaiting && (mask & READ_WAKE) !== 0) || (this.wIov !== null && (mask & WRITE_WAKE) !== 0)) {
+      this.retryQueued = true;
+      this.task.net.clock.defer(this.retryFn);
+    }
+  }
+
+  private retry(): void {
+    this.retryQueued = false;
+    if (this.destroyed || this.fd < 0) return;
+    if (this.wIov !== null) this.writeMore();
+    if (this.readWaiting && !this.destroyed) this.readLoop();
+  }
+
+  /**
+   * Read what is queued without sleeping, as Node does after epoll says readable: each read
+   * goes straight into the slab and up as a view of it, until push() wants no more (the
+   * stream calls _read again later) or the read would block (the waiter calls back).
+   */
+  private readLoop(): void {
+    const t = this.task;
+    const msg = this.rmsg;
+    this.readWaiting = false;
+    while (!this.destroyed) {
+      msg.iov[0] = slabWin;
+      msg.name = null;
+      msg.flags = 0;
+      const n = t.recvmsg(this.fd, msg, MSG_DONTWAIT);
+      if (n > 0) {
+        this.bytesRead += n;
+        this.touch();
+        if (!this.push(slabTake(n))) return;
+        continue;
+      }
+      if (n === 0) {
+        this.push(null);
         return;
       }
-    } finally {
-      this.pumping = false;
+      if (n === -EAGAIN) {
+        if (this.armWaiter()) this.readWaiting = true;
+        return;
+      }
+      if (n === -EINTR || n === -EBADF) return;
+      this.destroy(new ErrnoError(n, 'read'));
+      return;
     }
   }
 
@@ -269,13 +360,16 @@ export class KnetSocket extends Duplex {
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
-    this.writeIov(chunks.map((c) => c.chunk), cb);
+    const iov: Uint8Array[] = new Array<Uint8Array>(chunks.length);
+    for (let i = 0; i < chunks.length; i++) iov[i] = chunks[i]!.chunk;
+    this.writeIov(iov, cb);
   }
 
   /**
    * Try the write at once, as libuv's uv_try_write does: when the send buffer takes it all the
    * callback runs now, so write() only reports backpressure once the kernel's buffer is full.
-   * The rest is sent by a sleeping sendmsg.
+   * The rest goes out as the waiter reports space, the callback running once all of it has
+   * (the stream holds further writes until then).
    */
   private writeIov(iov: Uint8Array[], cb: (err?: Error | null) => void): void {
     if (this.connecting) {
@@ -287,8 +381,13 @@ export class KnetSocket extends Duplex {
       return;
     }
     let total = 0;
-    for (const b of iov) total += b.length;
-    const n = this.task.sendmsg(this.fd, { name: null, iov, flags: 0 }, MSG_DONTWAIT);
+    for (let i = 0; i < iov.length; i++) total += iov[i]!.length;
+    const msg = this.smsg;
+    msg.iov = iov;
+    msg.name = null;
+    msg.flags = 0;
+    const n = this.task.sendmsg(this.fd, msg, MSG_DONTWAIT);
+    msg.iov = NO_IOV;
     if (n < 0 && n !== -EAGAIN) {
       cb(new ErrnoError(n, 'write'));
       return;
@@ -301,22 +400,48 @@ export class KnetSocket extends Duplex {
       cb();
       return;
     }
-    const rest = first > 0 ? iovAdvance(iov, first) : iov;
-    void this.task.sendmsgAsync(this.fd, { name: null, iov: rest, flags: 0 }, 0, { signal: this.ac.signal }).then((m) => {
-      // As stream_base_commons' onWriteComplete: a write ending after destroy completes quietly.
-      if (this.destroyed) {
-        cb();
-        return;
-      }
-      if (m < 0) {
-        this.written += first;
-        cb(new ErrnoError(m, 'write'));
-        return;
-      }
-      this.written += first + m;
-      this.touch();
-      cb();
-    });
+    if (!this.armWaiter()) {
+      this.written += first;
+      cb(new ErrnoError(EBADF, 'write'));
+      return;
+    }
+    this.wIov = first > 0 ? iovAdvance(iov, first) : iov;
+    this.wCb = cb;
+    this.wSent = first;
+    this.wTotal = total;
+  }
+
+  /** The send buffer has room again: send more of the pending write. */
+  private writeMore(): void {
+    const iov = this.wIov!;
+    const msg = this.smsg;
+    msg.iov = iov;
+    msg.name = null;
+    msg.flags = 0;
+    const n = this.task.sendmsg(this.fd, msg, MSG_DONTWAIT);
+    msg.iov = NO_IOV;
+    if (n === -EAGAIN) return;
+    if (n < 0) {
+      this.finishWrite(new ErrnoError(n, 'write'));
+      return;
+    }
+    this.wSent += n;
+    if (n > 0) this.touch();
+    if (this.wSent < this.wTotal) {
+      this.wIov = iovAdvance(iov, n);
+      return;
+    }
+    this.finishWrite(null);
+  }
+
+  private finishWrite(err: Error | null): void {
+    const cb = this.wCb!;
+    this.written += this.wSent;
+    this.wIov = null;
+    this.wCb = null;
+    this.wSent = 0;
+    this.wTotal = 0;
+    cb(err);
   }
 
   /** end(): every write has reached the send queue, so the FIN goes behind the data. */
@@ -335,7 +460,18 @@ export class KnetSocket extends Duplex {
       this.task.net.clock.cancel(this.idleTimer);
       this.idleTimer = null;
     }
-    this.ac.abort();
+    this.ac?.abort();
+    this.disarmWaiter();
+    this.readWaiting = false;
+    // As stream_base_commons' onWriteComplete: a write ending after destroy completes quietly.
+    if (this.wCb !== null) {
+      const wcb = this.wCb;
+      this.wIov = null;
+      this.wCb = null;
+      this.written += this.wSent;
+      this.wSent = 0;
+      queueMicrotask(() => wcb());
+    }
     if (this.fd >= 0) {
       // Keep the names readable after close; the fd number may be reused at once.
       this.name(true);
@@ -348,6 +484,8 @@ export class KnetSocket extends Duplex {
     process.nextTick(() => this.emit('close', err !== null && err !== undefined));
   }
 }
+
+const NO_IOV: Uint8Array[] = [];
 
 /** The iov with its first `off` bytes consumed. */
 function iovAdvance(iov: Uint8Array[], off: number): Uint8Array[] {
@@ -388,8 +526,23 @@ export class KnetServer extends EventEmitter {
   /** Connections beyond this are closed at once ('drop'), as net.Server does; 0 = no limit. */
   maxConnections = 0;
   private readonly conns = new Set<KnetSocket>();
-  private readonly ac = new AbortController();
   private closing = false;
+  /** The listener's one waiter (as an epoll registration), and whether an accept is queued. */
+  private wq: WaitQueueHead | null = null;
+  private acceptQueued = false;
+  private readonly wakeFn = (mask: number): void => {
+    if (this.acceptQueued || (mask & READ_WAKE) === 0) return;
+    this.acceptQueued = true;
+    this.task.net.clock.defer(this.acceptFn);
+  };
+  private readonly acceptFn = (): void => {
+    this.acceptQueued = false;
+    this.acceptLoop();
+  };
+  private readonly onConnClose: (s: KnetSocket) => void = (s) => {
+    this.conns.delete(s);
+    this.maybeClosed();
+  };
 
   constructor(readonly task: Task, readonly opts: KnetServerOptions = {}, listener?: (s: KnetSocket) => void) {
     super();
@@ -434,14 +587,21 @@ export class KnetServer extends EventEmitter {
       return fail(new ErrnoError(err, 'listen', `${o.host ?? '0.0.0.0'}:${o.port ?? 0}`));
     }
     this.listening = true;
+    const sock = t.sockfdLookup(fd);
+    if (typeof sock !== 'number') {
+      this.wq = sock.wq;
+      sock.wq.waiters.add(this.wakeFn);
+    }
     queueMicrotask(() => this.emit('listening'));
-    void this.acceptLoop();
+    this.acceptLoop();
     return this;
   }
 
-  private async acceptLoop(): Promise<void> {
+  /** Accept every queued connection without sleeping; the waiter calls back for more. */
+  private acceptLoop(): void {
     while (this.listening) {
-      const nfd = await this.task.acceptAsync(this.fd, 0, { signal: this.ac.signal });
+      const nfd = this.task.accept4(this.fd, 0);
+      if (nfd === -EAGAIN) return;
       if (!this.listening) {
         if (nfd >= 0) this.task.close(nfd);
         return;
@@ -452,7 +612,7 @@ export class KnetServer extends EventEmitter {
         // A connection that died in the queue is the only error worth another try; anything
         // else (the listener shut down: EINVAL) would fail again at once.
         if (nfd === -ECONNABORTED) continue;
-        this.listening = false;
+        this.stopListening();
         return;
       }
       if (this.maxConnections > 0 && this.conns.size >= this.maxConnections) {
@@ -466,11 +626,16 @@ export class KnetServer extends EventEmitter {
       if (this.opts.noDelay) s.setNoDelay(true);
       if (this.opts.keepAlive) s.setKeepAlive(true, this.opts.keepAliveInitialDelay ?? 0);
       this.conns.add(s);
-      s.once('close', () => {
-        this.conns.delete(s);
-        this.maybeClosed();
-      });
+      s.once('close', () => this.onConnClose(s));
       this.emit('connection', s);
+    }
+  }
+
+  private stopListening(): void {
+    this.listening = false;
+    if (this.wq !== null) {
+      this.wq.waiters.delete(this.wakeFn);
+      this.wq = null;
     }
   }
 
@@ -494,9 +659,8 @@ export class KnetServer extends EventEmitter {
       return this;
     }
     if (cb !== undefined) this.once('close', cb);
-    this.listening = false;
+    this.stopListening();
     this.closing = true;
-    this.ac.abort();
     this.task.close(this.fd);
     this.maybeClosed();
     return this;
