@@ -593,7 +593,8 @@ function tcpTsoAutosize(sk: TcpSock, mssNow: number, minTsoSegs: number): number
   let bytes = Math.floor(sk.skPacingRate / 1024);
   const minRtt = sk.minRtt.get();
   if (minRtt !== 0xffffffff) {
-    const r = Math.floor(minRtt / 2 ** tn.sysctl.tcp_tso_rtt_log);
+    // min_rtt is a u32 of µs: an unsigned shift is exact.
+    const r = minRtt >>> tn.sysctl.tcp_tso_rtt_log;
     if (r < 32) bytes += gsoMax >>> r;
   }
   if (bytes > gsoMax) bytes = gsoMax;
