@@ -612,7 +612,9 @@ export function tcpTsoSegs(sk: TcpSock, mssNow: number): number {
 function tcpMssSplitPoint(sk: TcpSock, skb: SkBuff, mssNow: number, maxSegs: number, nonagle: number): number {
   const windowLen = ((tcpWndEnd(sk) - skb.cb.seq) | 0);
   const maxLen = mssNow * maxSegs;
-  if (maxLen <= windowLen && skb === sk.skWriteQueue.last) return maxLen;
+  // Only the tail can still grow: a middle skb goes in max_segs pieces, the tail's sub-MSS
+  // end waits for Nagle/cork below.
+  if (maxLen <= windowLen && skb !== sk.skWriteQueue.last) return maxLen;
   const neededLen = Math.min(skb.len, windowLen);
   if (maxLen <= neededLen) return maxLen;
   const partial = neededLen % mssNow;
