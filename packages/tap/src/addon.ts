@@ -14,6 +14,13 @@ export interface TapAddon {
   setVnetHdrSz(fd: number, size: number): number;
   read(fd: number, buf: Uint8Array, off: number, len: number): number;
   read2(fd: number, a: Uint8Array, aOff: number, aLen: number, b: Uint8Array, bOff: number, bLen: number): number;
+  /**
+   * Up to `max` frames read back to back into `buf` from `off` while `slot` bytes are left;
+   * their lengths go to `lens` (max + 1 entries) and, after the last, why the batch ended:
+   * -EAGAIN (empty), another -errno, or 0 (more may be queued). The frame count, or the
+   * -errno that ended a batch before its first frame.
+   */
+  readBatch(fd: number, buf: Uint8Array, off: number, len: number, slot: number, lens: Int32Array, max: number): number;
   write(fd: number, buf: Uint8Array, off: number, len: number): number;
   /** `parts` holds `count` triplets: buffer, offset, length. */
   writev(fd: number, parts: (Uint8Array | number)[], count: number): number;

@@ -13,7 +13,7 @@ import {
   netifCarrierOff, netifNapiAdd, netifReceiveSkb, netifTxStopQueue, netifTxWakeQueue,
   registerNetdev, unregisterNetdev,
 } from '@knet/netdevice';
-import { consumeSkb, kfreeSkbReason, netdevAllocSkb, skbPut } from '@knet/skbuff';
+import { consumeSkb, kfreeSkbReason, memcpy, netdevAllocSkb, skbPut } from '@knet/skbuff';
 import { irqEnter, irqExit } from '@knet/softirq';
 import { type PollHandle, type TapAddon, loadTapAddon } from './addon.js';
 import {
@@ -79,6 +79,14 @@ export interface TapPriv {
   events: number;
   /** Receives the part of a frame past an MTU-sized buffer (no offloads); never handed up. */
   spare: Uint8Array;
+  /**
+   * Without offloads: frames are read in batches, back to back, into this buffer (one addon
+   * call per NAPI round), then copied into right-sized skbs. Null when the addon predates
+   * readBatch, or with offloads, where a TSO super-frame is read straight into its 64 KiB skb.
+   */
+  rxBatch: Uint8Array | null;
+  /** Lengths of the frames in rxBatch, then why the batch ended (see TapAddon.readBatch). */
+  rxLens: Int32Array;
   /** With offloads: the pooled 64 KiB skb the next frame is read into. */
   rxBig: SkBuff | null;
   /** Where the last frame read starts (its virtio header, if any) in its skb's head. */
@@ -94,6 +102,12 @@ export interface TapPriv {
 }
 
 const SPARE_LEN = 65536;
+/** Frames one readBatch call takes at most (a NAPI weight). */
+const RX_BATCH = NAPI_POLL_WEIGHT;
+/** The largest frame a TAP hands over without offloads: the kernel's MTU may exceed ours. */
+const RX_SLOT = ETH_HLEN + ETH_MAX_MTU;
+/** Room for a batch of full-sized standard frames with a largest one still fitting. */
+const RX_BATCH_LEN = RX_SLOT + RX_BATCH * (ETH_HLEN + ETH_DATA_LEN);
 
 function newTapStats(): TapStats {
   return {
@@ -228,24 +242,66 @@ function tunGetFrame(dev: NetDevice, p: TapPriv): number {
   const skb = tunReadFrame(dev, p);
   if (typeof skb === 'number') {
     if (skb === -EAGAIN) return 0;
-    p.stats.rxReadErrors++;
-    dev.stats.rxErrors++;
+    tunReadError(dev, p);
     return -1;
   }
+  tunRxSkb(dev, p, skb);
+  return 1;
+}
+
+function tunReadError(dev: NetDevice, p: TapPriv): void {
+  p.stats.rxReadErrors++;
+  dev.stats.rxErrors++;
+}
+
+/**
+ * Frames from one readBatch (no offloads), each copied into a right-sized pooled skb and
+ * handed up; a frame longer than our MTU (the kernel's is larger) goes up linear all the same,
+ * counted as a spill. Returns the frames taken and leaves in `p.rxLens[count]` why the batch
+ * ended; a read error before the first frame is returned as -1.
+ */
+function tunGetBatch(dev: NetDevice, p: TapPriv, max: number): number {
+  const buf = p.rxBatch!;
+  const lens = p.rxLens;
+  const cnt = p.addon.readBatch(p.fd, buf, 0, buf.length, RX_SLOT, lens, max);
+  if (cnt < 0) {
+    lens[0] = cnt;
+    if (cnt === -EAGAIN) return 0;
+    tunReadError(dev, p);
+    return -1;
+  }
+  const big = ETH_HLEN + dev.mtu;
+  let off = 0;
+  for (let i = 0; i < cnt; i++) {
+    const n = lens[i]!;
+    const skb = netdevAllocSkb(dev, n);
+    memcpy(skb.head, skb.data, buf, off, n);
+    if (n > 0) skbPut(skb, n);
+    if (n > big) p.stats.rxSpill++;
+    p.rxHdrOff = skb.data;
+    off += n;
+    tunRxSkb(dev, p, skb);
+  }
+  if (lens[cnt]! < 0 && lens[cnt] !== -EAGAIN) tunReadError(dev, p);
+  return cnt;
+}
+
+/** A frame read from the fd, its data at the mac header, on its way up (or dropped). */
+function tunRxSkb(dev: NetDevice, p: TapPriv, skb: SkBuff): void {
   const hdrLen = p.hdrLen;
   const frameLen = skb.len;
   if (frameLen < ETH_HLEN) {
     p.stats.rxTooShort++;
     dev.stats.rxLengthErrors++;
     dropRx(dev, skb, SKB_DROP_REASON.PKT_TOO_SMALL);
-    return 1;
+    return;
   }
   if (hdrLen !== 0) {
     if (virtioNetHdrToSkb(skb, skb.head, p.rxHdrOff) < 0) {
       p.stats.rxBadVnetHdr++;
       dev.stats.rxErrors++;
       dropRx(dev, skb, SKB_DROP_REASON.DEV_HDR);
-      return 1;
+      return;
     }
   }
   p.stats.rxFrames++;
@@ -264,7 +320,6 @@ function tunGetFrame(dev: NetDevice, p: TapPriv): number {
     else if (skb.ipSummed === CHECKSUM_UNNECESSARY) p.stats.rxCsumValid++;
     napiGroReceive(p.napi, skb);
   }
-  return 1;
 }
 
 /** The NAPI poll: frames until the fd is empty or the budget is spent. */
@@ -273,13 +328,30 @@ function tunNapiPoll(napi: NapiStruct, budget: number): number {
   const p = tapPriv(dev);
   let work = 0;
   let broken = false;
-  while (work < budget) {
-    const r = tunGetFrame(dev, p);
-    if (r <= 0) {
-      broken = r < 0;
-      break;
+  if (p.rxBatch !== null) {
+    while (work < budget) {
+      const r = tunGetBatch(dev, p, Math.min(budget - work, RX_BATCH));
+      if (r < 0) {
+        broken = true;
+        break;
+      }
+      work += r;
+      // The batch ended on an empty queue or an error: no further read to learn that.
+      const why = p.rxLens[r]!;
+      if (why !== 0) {
+        broken = why !== -EAGAIN;
+        break;
+      }
     }
-    work++;
+  } else {
+    while (work < budget) {
+      const r = tunGetFrame(dev, p);
+      if (r <= 0) {
+        broken = r < 0;
+        break;
+      }
+      work++;
+    }
   }
   if (work < budget && napiCompleteDone(napi, work)) {
     if (broken) tunLinkLost(dev);
@@ -483,6 +555,8 @@ export function tapOpen(net: Net, ifname: string, opts: TapOpenOpts = {}): NetDe
     poll: null,
     events: 0,
     spare: new Uint8Array(SPARE_LEN),
+    rxBatch: !vnet && typeof addon.readBatch === 'function' ? new Uint8Array(RX_BATCH_LEN) : null,
+    rxLens: new Int32Array(RX_BATCH + 1),
     rxBig: null,
     rxHdrOff: 0,
     txHdr: new Uint8Array(VIRTIO_NET_HDR_LEN),
