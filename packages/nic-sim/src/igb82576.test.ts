@@ -275,6 +275,20 @@ describe('transmit', () => {
     expect(t[n - 1] - t[0]).toBeCloseTo(((n - 2) * (54 + mss + 24) + (54 + payload - (n - 1) * mss + 24)) * 8 / 1e6, 9);
   });
 
+  test('a one-buffer frame without offload goes out byte for byte from where it was mapped', () => {
+    const { nic, clock, tx, peerCap } = txRig();
+    const f = buildFrame({ payload: 700 });
+    const host = new Uint8Array(f.length + 11).fill(0x77);
+    host.set(f, 5);
+    const m = nic.dma.dmaMapSingle(host, 5, f.length);
+    putDesc(tx, m % 2 ** 32, Math.floor(m / 2 ** 32), DATA | R.TXD_DCMD_EOP | R.TXD_DCMD_RS | f.length, f.length << R.TXD_PAYLEN_SHIFT);
+    bumpTail(nic, tx);
+    clock.runUntilIdle();
+    expect(peerCap.frames.length).toBe(1);
+    expect(peerCap.frames[0]).toEqual(f);
+    expect(nic.readl(R.GPTC)).toBe(1);
+  });
+
   test('the engine waits for EOP and for the wire: a full ring drains at link speed', () => {
     const { nic, clock, tx, peerCap } = txRig();
     const f = buildFrame({ payload: 1446 });

@@ -23,6 +23,9 @@ export function txProcess(d: Igb82576, q: number): number {
   const ro = d.dma.resolvedOff;
 
   let i = head, first = -1, plen = 0, cmd0 = 0, olinfo0 = 0, eop = false, bad = false;
+  // A one-buffer packet with no offload is read where it lies (the MAC streams it out of host
+  // memory); anything the engine must gather or rewrite is copied into its buffer.
+  let direct: Uint8Array | null = null, directOff = 0;
   while (i !== tail) {
     const o = ro + (i << 4);
     const ctl = rd32(ring, o + 8);
@@ -44,7 +47,11 @@ export function txProcess(d: Igb82576, q: number): number {
     if (plen + n <= pkt.length) {
       const src = d.dma.resolve(rd32(ring, o) + rd32(ring, o + 4) * 0x100000000, n);
       if (src === null) bad = true;
-      else pkt.set(src.subarray(d.dma.resolvedOff, d.dma.resolvedOff + n), plen);
+      else if (plen === 0 && ctl & R.TXD_DCMD_EOP && !(ctl & R.TXD_DCMD_TSE) &&
+        (olinfo0 & (R.TXD_POPTS_IXSM | R.TXD_POPTS_TXSM)) === 0 && (n >= 60 || !(d.tctl & R.TCTL_PSP))) {
+        direct = src;
+        directOff = d.dma.resolvedOff;
+      } else pkt.set(src.subarray(d.dma.resolvedOff, d.dma.resolvedOff + n), plen);
     } else bad = true;
     plen += n;
     i = next;
@@ -62,7 +69,8 @@ export function txProcess(d: Igb82576, q: number): number {
   if (!bad) {
     const popts = olinfo0 & (R.TXD_POPTS_IXSM | R.TXD_POPTS_TXSM);
     const ctx = (q << 3) + (((olinfo0 >> 4) & 1) << 2);
-    if (cmd0 & R.TXD_DCMD_TSE) tsoSegment(d, pkt, plen, ctx, popts);
+    if (direct !== null) d.sendFrame(direct, directOff, plen);
+    else if (cmd0 & R.TXD_DCMD_TSE) tsoSegment(d, pkt, plen, ctx, popts);
     else {
       if (popts !== 0) txChecksum(d, pkt, plen, ctx, popts);
       if (plen < 60 && d.tctl & R.TCTL_PSP) {
