@@ -1063,32 +1063,6 @@ function tcpAck(sk: TcpSock, skb: SkBuff, flag: number): number {
   return 1;
 }
 
-/** tcp_cong_control: PRR during reduction, else the module's cong_avoid. */
-function tcpCongControl(sk: TcpSock, ack: number, ackedSacked: number, flag: number, lost: number): void {
-  if (sk.icskCaState === TCP_CA_CWR || sk.icskCaState === TCP_CA_Recovery) {
-    tcpCwndReduction(sk, ackedSacked, lost, flag);
-    return;
-  }
-  const tn = net(sk);
-  const mayRaise = sk.reordering > tn.sysctl.tcp_reordering ? (flag & FLAG_FORWARD_PROGRESS) !== 0 : (flag & FLAG_DATA_ACKED) !== 0;
-  if (mayRaise && sk.icskCaState !== TCP_CA_Loss || (mayRaise && sk.icskCaState === TCP_CA_Loss)) {
-    const ops = sk.icskCaOps;
-    if (ops !== null) {
-      ops.congAvoid(sk, ack, ackedSacked);
-      sk.sndCwndStamp = sk.jiffies;
-    }
-  }
-}
-
-function tcpXmitRecovery(sk: TcpSock, rexmit: number): void {
-  if (rexmit === REXMIT_NONE || sk.skState === TCP_SYN_SENT) return;
-  if (rexmit === REXMIT_NEW) {
-    __tcpPushPendingFrames(sk, tcpCurrentMss(sk), 1);
-    if (after(sk.sndNxt, sk.highSeq)) return;
-    sk.frto = false;
-  }
-  tcpXmitRetransmitQueue(sk);
-}
 /**
  * tcp_update_pacing_rate: mss·cwnd/srtt at tcp_pacing_ss_ratio % in slow start (below half
  * ssthresh), tcp_pacing_ca_ratio % after. Nothing paces here (no sch_fq); it sizes GSO
@@ -1103,11 +1077,38 @@ export function tcpUpdatePacingRate(sk: TcpSock): void {
   sk.skPacingRate = rate;
 }
 
+/** tcp_cong_control: PRR during reduction, else the module's cong_avoid. */
+function tcpCongControl(sk: TcpSock, ack: number, ackedSacked: number, flag: number, lost: number): void {
+  if (sk.icskCaState === TCP_CA_CWR || sk.icskCaState === TCP_CA_Recovery) {
+    tcpCwndReduction(sk, ackedSacked, lost, flag);
+    tcpUpdatePacingRate(sk);
+    return;
+  }
+  const tn = net(sk);
+  const mayRaise = sk.reordering > tn.sysctl.tcp_reordering ? (flag & FLAG_FORWARD_PROGRESS) !== 0 : (flag & FLAG_DATA_ACKED) !== 0;
+  if (mayRaise && sk.icskCaState !== TCP_CA_Loss || (mayRaise && sk.icskCaState === TCP_CA_Loss)) {
+    const ops = sk.icskCaOps;
+    if (ops !== null) {
+      ops.congAvoid(sk, ack, ackedSacked);
+      sk.sndCwndStamp = sk.jiffies;
+    }
+  }
+  tcpUpdatePacingRate(sk);
+}
+
+function tcpXmitRecovery(sk: TcpSock, rexmit: number): void {
+  if (rexmit === REXMIT_NONE || sk.skState === TCP_SYN_SENT) return;
+  if (rexmit === REXMIT_NEW) {
+    __tcpPushPendingFrames(sk, tcpCurrentMss(sk), 1);
+    if (after(sk.sndNxt, sk.highSeq)) return;
+    sk.frto = false;
+  }
+  tcpXmitRetransmitQueue(sk);
+}
 
 /** tcp_process_tlp_ack: the TLP's own ACK or a D-SACK of it tells whether a loss happened. */
 function tcpProcessTlpAck(sk: TcpSock, ack: number, flag: number): void {
   const tn = net(sk);
-    tcpUpdatePacingRate(sk);
   if (before(ack, sk.tlpHighSeq)) return;
   if (!sk.tlpRetrans) {
     sk.tlpHighSeq = 0;
@@ -1119,7 +1120,6 @@ function tcpProcessTlpAck(sk: TcpSock, ack: number, flag: number): void {
     sk.tlpHighSeq = 0;
   } else if (!(flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DATA_SACKED))) {
     tcpInitCwndReduction(sk);
-  tcpUpdatePacingRate(sk);
     tcpSetCaState(sk, TCP_CA_CWR);
     tcpEndCwndReduction(sk);
     tcpTryKeepOpen(sk);
@@ -2179,6 +2179,8 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff): number {
       sk.sndWl1 = skb.cb.seq;
       sk.icskRetransmits = 0;
       tcpInitTransfer(sk);
+      // The SYN-ACK's RTT sample gives the first pacing rate (and with it GSO sizing).
+      tcpUpdatePacingRate(sk);
       inetCskClearXmitTimer(sk, ICSK_TIME_RETRANS);
       tcpPushPendingFrames(sk);
       break;
@@ -2213,8 +2215,6 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff): number {
       }
       break;
     }
-      // The SYN-ACK's RTT sample gives the first pacing rate (and with it GSO sizing).
-      tcpUpdatePacingRate(sk);
     case TCP_CLOSING:
       if (sk.sndUna === sk.writeSeq) {
         tcpTimeWait(sk, TCP_TIME_WAIT, 0);
