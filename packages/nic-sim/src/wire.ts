@@ -289,12 +289,13 @@ export class LinkDir {
     // 1 ns of slack: arrival times are sums of floating-point wire times.
     while (this.count > 0 && this.fAt[this.head] <= now + 1e-6) {
       const h = this.head;
-      const buf = this.fBuf[h];
+      // Read the slot before delivering: the sink may send frames that land in this ring.
+      const buf = this.fBuf[h], len = this.fLen[h], addr = this.fAddr[h];
       this.fBuf[h] = NO_FRAME;
       this.head = (h + 1) & this.mask;
       this.count--;
-      this.to.deliver(buf, this.fLen[h], this.fAddr[h]);
-      this.recycle(buf, this.fAddr[h]);
+      this.to.deliver(buf, len, addr);
+      this.recycle(buf, addr);
     }
     this.arm();
   }
