@@ -51,6 +51,8 @@ export const SOCK_DEAD = 1 << 0, SOCK_DONE = 1 << 1, SOCK_URGINLINE = 1 << 2,
   SOCK_QUEUE_SHRUNK = 1 << 10, SOCK_RCU_FREE = 1 << 11, SOCK_NOSPACE = 1 << 12;
 /** sk->sk_userlocks */
 export const SOCK_SNDBUF_LOCK = 1, SOCK_RCVBUF_LOCK = 2, SOCK_BINDADDR_LOCK = 4, SOCK_BINDPORT_LOCK = 8;
+/** enum sk_pacing */
+export const SK_PACING_NONE = 0, SK_PACING_NEEDED = 1, SK_PACING_FQ = 2;
 /** socket->state */
 export const SS_FREE = 0, SS_UNCONNECTED = 1, SS_CONNECTING = 2, SS_CONNECTED = 3, SS_DISCONNECTING = 4;
 
@@ -86,6 +88,11 @@ export interface Sock {
   skLingertime: number;
   skPriority: number;
   skMark: number;
+  /** Bytes per second (sk_pacing_rate); ~0 is unlimited. */
+  skPacingRate: number;
+  skMaxPacingRate: number;
+  /** SK_PACING_*: who paces this socket (sch_fq sets SK_PACING_FQ). */
+  skPacingStatus: number;
   skAckBacklog: number;
   skMaxAckBacklog: number;
   skReceiveQueue: SkBuffHead;

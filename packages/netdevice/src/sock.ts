@@ -146,6 +146,7 @@ export class InetSock implements Sock {
   /** Pacing rate in bytes/s (sk_pacing_rate), informational. */
   skPacingRate = 0;
   skMaxPacingRate = 0xffffffff;
+  skPacingStatus = 0;
   skTxhash = 0;
   /** Receive-queue bytes of the backlog (sk_backlog.len), for accounting symmetry. */
   skBacklogLen = 0;

@@ -4,13 +4,14 @@ import { EEXIST } from '@knet/include';
 import { noqueueQdiscOps, qdiscChange, qdiscReplace, registerQdisc, TC_H_ROOT } from '@knet/netdevice';
 import { bfifoOps, pfifoOps } from './sch_fifo.js';
 import { pfifoFastOps } from './sch_pfifo_fast.js';
+import { fqOps } from './sch_fq.js';
 
 /** noqueue lives in the core (devQueueXmit must recognise it); re-exported under tc's name. */
 export const noqueueOps: QdiscOps = noqueueQdiscOps;
 
 /** pktsched_init: register every discipline of this package; already-registered ones are kept. */
 export function qdiscRegisterAll(): number {
-  for (const ops of [pfifoFastOps, pfifoOps, bfifoOps, noqueueOps]) {
+  for (const ops of [pfifoFastOps, pfifoOps, bfifoOps, fqOps, noqueueOps]) {
     const err = registerQdisc(ops);
     if (err < 0 && err !== -EEXIST) return err;
   }
