@@ -6,7 +6,7 @@ import {
   TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCP_CLOSE, TCP_SYN_SENT, TCP_LISTEN,
   CHECKSUM_PARTIAL, CHECKSUM_NONE, IPPROTO_TCP, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM, NETIF_F_TSO, NETIF_F_GSO,
   SKB_GSO_TCPV4, MAX_TCP_HEADER, CA_EVENT_TX_START, CA_EVENT_CWND_RESTART, TCP_CA_Open, TCP_CA_CWR, TCP_CA_Recovery, SKB_DROP_REASON,
-  SOCK_DEAD, SOCK_NOSPACE, EBUSY, SKB_TRUESIZE_OVERHEAD, TCP_ESTABLISHED, TCP_CLOSE_WAIT, NET_XMIT_CN,
+  SOCK_DEAD, SOCK_NOSPACE, EBUSY, SKB_TRUESIZE_OVERHEAD, TCP_ESTABLISHED, TCP_CLOSE_WAIT, NET_XMIT_CN, SK_PACING_NONE,
 } from '@knet/include';
 import {
   allocSkb, skbReserve, skbPush, skbPut, skbClone, skbCloned, pskbCopy, skbTrim, skbCopyBits, skbQueueTail,
@@ -343,10 +343,13 @@ export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvN
   if (net.trace !== null) traceEvent(net, 'tcpTransmitSkb');
   const tn = tcpNet(net);
   let skb = oskb;
-  // tcp_wstamp_ns: when this socket last handed a packet down.
-  sk.tcpWstampUs = tcpMstampRefresh(sk);
+  // tcp_wstamp_ns: the departure time; under fq it runs ahead of the clock by the pacing debt.
+  const priorWstamp = sk.tcpWstampUs;
+  const nowUs = tcpMstampRefresh(sk);
+  const paced = sk.skPacingStatus !== SK_PACING_NONE;
+  sk.tcpWstampUs = paced && priorWstamp > nowUs ? priorWstamp : nowUs;
   if (cloneIt) {
-    oskb.cb.whenUs = sk.tcpMstamp;
+    oskb.cb.whenUs = sk.tcpWstampUs;
     tcpRateSkbSent(sk, oskb);
     // A clone still in a queue below us owns the headroom: take a private header copy.
     skb = skbCloned(oskb) ? pskbCopy(oskb) : skbClone(oskb);
@@ -396,14 +399,31 @@ export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvN
   if (sk.icskAfOps.sendCheck) sk.icskAfOps.sendCheck(sk, skb);
   else tcpV4SendCheck(sk, skb, sk.inetSaddr, sk.inetDaddr, sk.skRouteCaps);
   skSetOwnerW(skb, sk);
-  const err = sk.icskAfOps.queueXmit(sk, skb, null);
+  // EDT (Linux 4.20+): the qdisc (sch_fq) holds the packet until this departure time.
+  if (paced) skb.tstamp = sk.tcpWstampUs / 1000;
+  let err = sk.icskAfOps.queueXmit(sk, skb, null);
   if (err > 0) {
     // Local congestion (a qdisc drop or NET_XMIT_CN) reduces cwnd as an ECN echo would; a
     // dropped skb stays unsent (net_xmit_eval), so the caller keeps it queued.
     tcpEnterCwr(sk);
-    return err === NET_XMIT_CN ? 0 : err;
+    err = err === NET_XMIT_CN ? 0 : err;
   }
+  if (err === 0 && paced) tcpUpdateSkbAfterSend(sk, oskb, priorWstamp);
   return err;
+}
+
+/**
+ * tcp_update_skb_after_send: the next departure is len/pacing_rate later, less up to half of
+ * it as credit for lateness. The first 10 segments go unpaced, as original sch_fq did.
+ */
+function tcpUpdateSkbAfterSend(sk: TcpSock, skb: SkBuff, priorWstamp: number): void {
+  const rate = sk.skPacingRate;
+  // ~0UL (no RTT sample yet) means unpaced.
+  if (rate >= 2 ** 64 - 1 || rate === 0 || sk.dataSegsOut < 10) return;
+  let lenUs = (skb.len * 1e6) / rate;
+  const credit = sk.tcpWstampUs - priorWstamp;
+  lenUs -= Math.min(lenUs / 2, credit);
+  sk.tcpWstampUs += lenUs;
 }
 
 /** tcp_syn_options: MSS, SACK_PERM, TS, WSCALE for our SYN (RFC 9293 §3.7.1, 7323, 2018). */
