@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   AF_INET, EAGAIN, EBADF, EFAULT, F_GETFL, F_SETFL, IPPROTO_UDP, O_NONBLOCK, POLLIN, POLLOUT, SOCK_DGRAM, SO_RCVTIMEO, SO_TYPE,
-  SOL_SOCKET, EPOLLIN, EPOLL_CTL_ADD, FIONREAD,
+  SOL_SOCKET, EPOLLIN, EPOLL_CTL_ADD, FIONREAD, NETIF_F_GSO, NETIF_F_TSO,
 } from '@knet/include';
 import { cubicParams } from '@knet/tcp-cubic';
 import { createPacketdrillTarget, type PacketdrillTarget, type PdSysValue, type PdSyscallStart } from './packetdrill_target.js';
@@ -131,6 +131,31 @@ describe('createPacketdrillTarget: the wire', () => {
     expect(out).toHaveLength(1);
     expect(t.qdisc('tun0', 'no_such_qdisc', {})).toBe(false);
     expect(t.qdisc('eth7', 'pfifo', {})).toBe(false);
+    t.destroy();
+  });
+
+  test('tc: fq replaces the root qdisc of tun0 and still delivers', async () => {
+    const t = target();
+    const out: Uint8Array[] = [];
+    t.onOutbound((p) => out.push(p));
+    done(t.syscall('socket', [int(AF_INET), int(SOCK_DGRAM), int(IPPROTO_UDP)]));
+    expect(t.qdisc('tun0', 'fq', {})).toBe(true);
+    t.syscall('sendto', [int(3), buf(10), int(10), int(0), addr(REMOTE, 9), int(16)]);
+    await settle();
+    expect(out).toHaveLength(1);
+    t.destroy();
+  });
+
+  test('ethtool -K switches tun0 offloads by name and refuses unknown ones', () => {
+    const t = target();
+    const dev = t.host.net.devByName.get('tun0')!;
+    expect(dev.features & NETIF_F_TSO).not.toBe(0);
+    expect(t.ethtool('tun0', { tso: false, gso: false })).toBe(true);
+    expect(dev.features & (NETIF_F_TSO | NETIF_F_GSO)).toBe(0);
+    expect(t.ethtool('tun0', { tso: true })).toBe(true);
+    expect(dev.features & NETIF_F_TSO).not.toBe(0);
+    expect(t.ethtool('tun0', { lro: false })).toBe(false);
+    expect(t.ethtool('eth7', { tso: false })).toBe(false);
     t.destroy();
   });
 

@@ -5,7 +5,8 @@
 // netifRx and ipRcv, like any received traffic.
 import type { NetDevice, NetDeviceOps, SkBuff } from '@knet/include';
 import {
-  CHECKSUM_PARTIAL, ETH_ALEN, ETH_HLEN, ETH_P_IP, NETDEV_TX_OK, NETIF_F_HW_CSUM, NETIF_F_SG, NETIF_F_TSO, SOL_TCP, TCP_INFO, inetNtoa,
+  CHECKSUM_PARTIAL, ETH_ALEN, ETH_HLEN, ETH_P_IP, IPPROTO_TCP, NETDEV_TX_OK, NETIF_F_GRO, NETIF_F_GSO, NETIF_F_HW_CSUM, NETIF_F_SG,
+  NETIF_F_TSO, SKB_GSO_TCPV4, SOL_TCP, TCP_INFO, inetNtoa,
 } from '@knet/include';
 import { consumeSkb, netdevAllocSkb, skbChecksumHelp, skbCopyBits, skbPutData } from '@knet/skbuff';
 import { allocEtherdev, ethTypeTrans, netifRx, registerNetdev } from '@knet/netdevice';
@@ -21,6 +22,7 @@ export interface PacketdrillTargetConfig {
   localIp: number;
   remoteIp: number;
   mtu: number;
+  mss?: number;
   sysctls: ReadonlyMap<string, string>;
 }
 
@@ -31,11 +33,25 @@ export interface PacketdrillTarget {
   advance(untilUsecs: number): void;
   sysctl(name: string, value: string): boolean;
   qdisc(dev: string, kind: string | null, params: Readonly<Record<string, number>>): boolean;
+  ethtool(dev: string, features: Readonly<Record<string, boolean>>): boolean;
   syscall(name: string, args: readonly PdSysValue[]): PdSyscallStart;
   inject(packet: Uint8Array): void;
   onOutbound(cb: (packet: Uint8Array, usecs: number) => void): void;
   tcpInfo(fd: number): Readonly<Record<string, number>> | null;
   destroy(): void;
+}
+
+/** ethtool -K names of the features tun0 lets a script switch. */
+const ETHTOOL_FEATURES: Readonly<Record<string, number>> = {
+  tso: NETIF_F_TSO, gso: NETIF_F_GSO, gro: NETIF_F_GRO, sg: NETIF_F_SG,
+};
+
+/** TCP payload bytes of an IPv4 packet, or -1 when it is not TCP. */
+function tcpPayloadLen(p: Uint8Array): number {
+  if (p.length < 20 || p[9] !== IPPROTO_TCP) return -1;
+  const ihl = (p[0]! & 0x0f) * 4;
+  if (p.length < ihl + 20) return -1;
+  return ((p[2]! << 8) | p[3]!) - ihl - (p[ihl + 12]! >> 4) * 4;
 }
 
 const LOCAL_MAC = Uint8Array.of(0x02, 0x00, 0x00, 0x00, 0x00, 0x01);
@@ -147,6 +163,20 @@ export function createPacketdrillTarget(config: PacketdrillTargetConfig): Packet
       if (devName !== dev.name) return false;
       return host.tc.qdisc.replace(devName, kind ?? DEFAULT_QDISC, kind === null ? {} : { ...params }) === 0;
     },
+    ethtool(devName, features) {
+      if (devName !== dev.name) return false;
+      let on = 0, off = 0;
+      for (const [name, want] of Object.entries(features)) {
+        const bit = ETHTOOL_FEATURES[name];
+        if (bit === undefined) return false;
+        if (want) on |= bit;
+        else off |= bit;
+      }
+      // Sockets pick the new capabilities up with their next route (sk_route_caps).
+      // GSO and GRO are software features: always available to turn back on.
+      dev.features = (dev.features & ~off) | (on & (dev.hwFeatures | NETIF_F_GSO | NETIF_F_GRO));
+      return true;
+    },
     syscall(name, args) {
       const r = calls.call(name, args);
       settle();
@@ -161,6 +191,14 @@ export function createPacketdrillTarget(config: PacketdrillTargetConfig): Packet
       frame[13] = ETH_P_IP & 0xff;
       frame.set(packet, ETH_HLEN);
       skbPutData(skb, frame, 0, frame.length);
+      // --mss: a larger segment arrives as one GSO packet, as from a tun with a virtio_net_hdr.
+      const mss = config.mss ?? 0;
+      const payload = mss > 0 ? tcpPayloadLen(packet) : -1;
+      if (payload > mss) {
+        skb.shinfo.gsoSize = mss;
+        skb.shinfo.gsoSegs = Math.ceil(payload / mss);
+        skb.shinfo.gsoType = SKB_GSO_TCPV4;
+      }
       dev.stats.rxPackets++;
       dev.stats.rxBytes += frame.length;
       ethTypeTrans(skb, dev);

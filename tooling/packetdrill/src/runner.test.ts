@@ -72,9 +72,10 @@ describe('runner against the fake target', () => {
   });
 
   it('classifies what it cannot run as unsupported, with the feature', async () => {
-    expect(await run('`ethtool -K tun0 gso off`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n')).toMatchObject({ status: 'unsupported', reason: 'shell command: ethtool -K tun0 gso off', line: 1 });
+    expect(await run('`ethtool -K tun0 gso off`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n')).toMatchObject({ status: 'unsupported', reason: 'ethtool -K tun0 gso off', line: 1 });
+    expect(await run('`ip route show`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n')).toMatchObject({ status: 'unsupported', reason: 'shell command: ip route show', line: 1 });
     expect(await run('0 splice(3, NULL, 4, NULL, 5, 0) = 5\n')).toMatchObject({ status: 'unsupported', reason: 'syscall splice', line: 1 });
-    expect(await run('--ip_version=ipv6\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n')).toMatchObject({ status: 'unsupported', reason: '--ip_version=ipv6' });
+    expect(await run('--ip_version=ipv6\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n')).toMatchObject({ status: 'unsupported', reason: 'IPv6 (knet is IPv4-only)' });
     expect(await run(`${handshake}+0 %{ assert tcpi_rtt > 0 }%\n`)).toMatchObject({ status: 'unsupported', reason: 'tcp_info field tcpi_rtt' });
     expect(await run(`${handshake}+0 < udp (10)\n`)).toMatchObject({ status: 'unsupported', reason: 'inbound udp packets' });
   });

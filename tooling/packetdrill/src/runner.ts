@@ -71,7 +71,7 @@ interface Pending {
 }
 
 const KNOWN_OPTIONS = new Set(['tolerance_usecs', 'tolerance_percent', 'tcp_ts_tick_usecs', 'strict_segments', 'ip_version',
-  'local_ip', 'remote_ip', 'bind_port', 'connect_port', 'mtu']);
+  'local_ip', 'remote_ip', 'bind_port', 'connect_port', 'mtu', 'mss']);
 
 /** Virtual time granted to a '*' event before giving up. */
 const ANY_TIME_LIMIT = 600_000_000;
@@ -97,10 +97,13 @@ class Run {
   private bindPort = 8080;
   private connectPort = 8080;
   private mtu = 1500;
+  /** --mss: inbound packets above this payload arrive as GSO packets of this gso_size. */
+  private mss = 0;
   private readonly sysctls = new Map<string, string>();
   /** Sysctls the script itself sets before the start: the target must know them. */
   private readonly scriptSysctls = new Map<string, string>();
   private readonly initQdiscs: Array<Extract<ShellStep, { kind: 'qdisc' }>> = [];
+  private readonly initEthtool: Array<Extract<ShellStep, { kind: 'ethtool' }>> = [];
   private readonly deadline: number;
   private target!: Target;
   private readonly queue: Queued[] = [];
@@ -125,7 +128,6 @@ class Run {
   }
 
   async run(): Promise<{ status: RunStatus }> {
-    if (!this.factory) throw new UnsupportedAt('no target stack', undefined);
     const optMap = new Map<string, string | null>();
     for (const o of this.script.options) {
       if (!KNOWN_OPTIONS.has(o.name)) throw new UnsupportedAt(`option --${o.name}`, o.line);
@@ -139,22 +141,27 @@ class Run {
         case 'bind_port': this.bindPort = num; break;
         case 'connect_port': this.connectPort = num; break;
         case 'mtu': this.mtu = num; break;
-        case 'ip_version': if (o.value !== 'ipv4') throw new UnsupportedAt(`--ip_version=${o.value}`, o.line); break;
+        case 'mss': this.mss = num; break;
+        case 'ip_version':
+          if (o.value !== 'ipv4') throw new UnsupportedAt(o.value === 'ipv6' ? 'IPv6 (knet is IPv4-only)' : `--ip_version=${o.value}`, o.line);
+          break;
       }
     }
+    if (!this.factory) throw new UnsupportedAt('no target stack', undefined);
     this.ctx = { localIp: LOCAL_IP, remoteIp: REMOTE_IP, addressMap: defaultAddressMap(optMap, LOCAL_IP, REMOTE_IP), bindPort: this.bindPort, connectPort: this.connectPort };
     if (this.script.initCommand) this.shell(this.script.initCommand.command, this.script.initCommand.line, true);
     const first = this.script.events[0];
     if (first && (first.time.kind === 'absolute' || first.time.kind === 'relative') && first.time.usecs !== 0) {
       throw new Failure('first event should be at time 0', first.line);
     }
-    this.target = this.factory({ localIp: LOCAL_IP, remoteIp: REMOTE_IP, mtu: this.mtu, sysctls: this.sysctls });
+    this.target = this.factory({ localIp: LOCAL_IP, remoteIp: REMOTE_IP, mtu: this.mtu, mss: this.mss, sysctls: this.sysctls });
     try {
       this.target.onOutbound((bytes, at) => this.capture(bytes, at));
       for (const [name, value] of this.scriptSysctls) {
         if (!this.target.sysctl(name, value)) throw new UnsupportedAt(`sysctl ${name}`, this.script.initCommand?.line);
       }
       for (const q of this.initQdiscs) this.qdisc(q, this.script.initCommand?.line);
+      for (const e of this.initEthtool) this.ethtool(e, this.script.initCommand?.line);
       for (const ev of this.script.events) await this.event(ev);
       if (this.pending) await this.finishPending(this.pending.line);
       if (this.script.cleanupCommand) this.shell(this.script.cleanupCommand.command, this.script.cleanupCommand.line, false);
@@ -234,6 +241,11 @@ class Run {
     for (const step of interpretShell(text)) {
       if (step.kind === 'unsupported') throw new UnsupportedAt(`shell command: ${step.command}`, line);
       if (step.kind === 'noop') continue;
+      if (step.kind === 'ethtool') {
+        if (beforeStart) this.initEthtool.push(step);
+        else this.ethtool(step, line);
+        continue;
+      }
       if (step.kind === 'qdisc') {
         if (beforeStart) this.initQdiscs.push(step);
         else this.qdisc(step, line);
@@ -247,6 +259,12 @@ class Run {
         }
         else if (!this.target.sysctl(name, value)) throw new UnsupportedAt(`sysctl ${name}`, line);
       }
+    }
+  }
+
+  private ethtool(step: Extract<ShellStep, { kind: 'ethtool' }>, line: number | undefined): void {
+    if (!this.target.ethtool?.(step.dev, step.features)) {
+      throw new UnsupportedAt(`ethtool -K ${step.dev} ${Object.entries(step.features).map(([k, v]) => `${k} ${v ? 'on' : 'off'}`).join(' ')}`, line);
     }
   }
 

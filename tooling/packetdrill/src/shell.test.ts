@@ -40,7 +40,9 @@ describe('shell lines', () => {
     expect(interpretShell('tc qdisc replace dev tun0 root fq quantum big')[0]!.kind).toBe('unsupported');
     expect(interpretShell('nstat > /dev/null').map((s) => s.kind)).toEqual(['noop']);
     expect(interpretShell('nstat | grep TcpExtOutOfWindowIcmps > /dev/null')).toEqual([{ kind: 'unsupported', command: 'nstat | grep TcpExtOutOfWindowIcmps > /dev/null' }]);
-    expect(interpretShell('ethtool -K tun0 gso off tso off')[0]!.kind).toBe('unsupported');
+    expect(interpretShell('ethtool -K tun0 gso off tso off')).toEqual([{ kind: 'ethtool', dev: 'tun0', features: { gso: false, tso: false } }]);
+    expect(interpretShell('ethtool -K tun0 gso maybe')[0]!.kind).toBe('unsupported');
+    expect(interpretShell('ethtool -k tun0')[0]!.kind).toBe('unsupported');
   });
 
   it('parses the defaults file format', () => {

@@ -6,6 +6,8 @@ export type ShellStep =
   | { kind: 'defaults' }
   /** `tc qdisc add|replace|delete dev D root [KIND [limit N]]`; kind null: back to the default. */
   | { kind: 'qdisc'; dev: string; qdisc: string | null; params: Record<string, number> }
+  /** `ethtool -K dev tso off gso off`: device offload features on or off, by ethtool's names. */
+  | { kind: 'ethtool'; dev: string; features: Record<string, boolean> }
   | { kind: 'noop'; command: string }
   | { kind: 'unsupported'; command: string };
 
@@ -83,6 +85,7 @@ function interpretCommand(cmd: string): ShellStep[] {
   // A fresh host has no cached metrics.
   if (prog === 'ip' && words[1] === 'tcp_metrics' && words[2] === 'flush') return [{ kind: 'noop', command: cmd }];
   if (prog === 'tc' && words[1] === 'qdisc') return [tcQdisc(cmd, words)];
+  if (prog === 'ethtool' && (words[1] === '-K' || words[1] === '--features' || words[1] === '--offload')) return [ethtoolK(cmd, words)];
   // Resetting the SNMP counters affects nothing a script can observe without nstat itself.
   if (prog === 'nstat' && words.length === 1) return [{ kind: 'noop', command: cmd }];
   return [{ kind: 'unsupported', command: cmd }];
@@ -104,6 +107,18 @@ function tcQdisc(cmd: string, words: string[]): ShellStep {
     params[words[i]!] = v;
   }
   return { kind: 'qdisc', dev, qdisc, params };
+}
+
+function ethtoolK(cmd: string, words: string[]): ShellStep {
+  const dev = words[2];
+  if (dev === undefined || words.length < 5 || (words.length - 3) % 2 !== 0) return { kind: 'unsupported', command: cmd };
+  const features: Record<string, boolean> = {};
+  for (let i = 3; i < words.length; i += 2) {
+    const v = words[i + 1];
+    if (v !== 'on' && v !== 'off') return { kind: 'unsupported', command: cmd };
+    features[words[i]!] = v === 'on';
+  }
+  return { kind: 'ethtool', dev, features };
 }
 
 /** Parse a `name = value` sysctl file (common/defaults.sysctl); '#' starts a comment. */

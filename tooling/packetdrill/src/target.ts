@@ -9,6 +9,12 @@ export interface TargetConfig {
   remoteIp: number;
   /** Link MTU, 1500 unless the script says otherwise. */
   mtu: number;
+  /**
+   * packetdrill's --mss: an injected TCP packet with more payload than this reaches the stack
+   * as one GSO packet with gso_size = mss, as a tun device with a virtio_net_hdr hands it over.
+   * 0 (the default): every packet arrives as it is.
+   */
+  mss?: number;
   /** Sysctls to apply before the first event, by dotted name ("net.ipv4.tcp_sack" → "1"). */
   sysctls: ReadonlyMap<string, string>;
 }
@@ -63,6 +69,11 @@ export interface Target {
    * null restores the default. False if the target has no such device or qdisc.
    */
   qdisc?(dev: string, kind: string | null, params: Readonly<Record<string, number>>): boolean;
+  /**
+   * `ethtool -K dev tso off gso off`: turn device features on or off by ethtool's names; false
+   * if the device or a feature is unknown.
+   */
+  ethtool?(dev: string, features: Readonly<Record<string, boolean>>): boolean;
   syscall(name: string, args: readonly SysValue[]): SyscallStart;
   /** Deliver an IPv4 packet from the peer to the stack, as if it arrived on the wire now. */
   inject(packet: Uint8Array): void;
