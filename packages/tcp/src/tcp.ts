@@ -15,7 +15,7 @@ import {
   SO_ERROR, SO_TYPE, SO_RCVLOWAT, SO_REUSEPORT, SO_ACCEPTCONN, SO_PROTOCOL, SO_DOMAIN,
   SOCK_STREAM, IPPROTO_TCP, AF_INET, TCP_CA_Open,
 } from '@knet/include';
-import { skbQueuePurge, skbUnlink, consumeSkb, kfreeSkbReason } from '@knet/skbuff';
+import { skbQueuePurge, skbUnlink, consumeSkb, kfreeSkbReason, pskbExpandHead } from '@knet/skbuff';
 import { skStreamIsWriteable, skStreamMemoryFree, skStreamWriteSpace, sockRcvlowat, sockError, traceEvent, skMemReclaim } from '@knet/netdevice';
 import { after, before } from './tcp_seq.js';
 import {
@@ -175,7 +175,14 @@ export function tcpSendmsg(sk: TcpSock, msg: Msghdr, flags: number): number {
         skbEntail(sk, skb);
         copy = sizeGoal;
       }
-      const tail = skb.end - skb.tail;
+      let tail = skb.end - skb.tail;
+      if (copy > tail && tail < buf.length - off && skb.users === 1 && !skb.cloned) {
+        // Linux fills the tail skb to size_goal with page frags; a linear skb (one left short by
+        // tcp_fragment) grows its buffer instead. truesize keeps counting payload only.
+        const truesize = skb.truesize;
+        if (pskbExpandHead(skb, 0, copy - tail) === 0) tail = skb.end - skb.tail;
+        skb.truesize = truesize;
+      }
       if (copy > tail) copy = tail;
       if (copy > buf.length - off) copy = buf.length - off;
       if (copy <= 0) {

@@ -20,7 +20,7 @@ import { tcpParseOptions, tcpFastParseOptions, type TcpSackBlock, TCP_NUM_SACKS,
 import { after, before, between } from './tcp_seq.js';
 import {
   FLAG_DATA, FLAG_WIN_UPDATE, FLAG_DATA_ACKED, FLAG_RETRANS_DATA_ACKED, FLAG_SYN_ACKED, FLAG_DATA_SACKED,
-  FLAG_ECE, FLAG_LOST_RETRANS, FLAG_SLOWPATH, FLAG_ORIG_SACK_ACKED, FLAG_SND_UNA_ADVANCED, FLAG_DSACKING_ACK,
+  FLAG_ECE, FLAG_LOST_RETRANS, FLAG_SLOWPATH, FLAG_ORIG_SACK_ACKED, FLAG_SND_UNA_ADVANCED, FLAG_DSACKING_ACK, FLAG_DSACK_TLP,
   FLAG_SET_XMIT_TIMER, FLAG_UPDATE_TS_RECENT, FLAG_NO_CHALLENGE_ACK, FLAG_ACKED, FLAG_NOT_DUP, FLAG_CA_ALERT,
   FLAG_FORWARD_PROGRESS, CA_ACK_SLOWPATH, CA_ACK_WIN_UPDATE, CA_ACK_ECE,
   TCPCB_SACKED_ACKED, TCPCB_SACKED_RETRANS, TCPCB_LOST, TCPCB_EVER_RETRANS, TCP_MAX_QUICKACKS, TCP_ATO_MIN,
@@ -720,7 +720,6 @@ function tcpSacktagWriteQueue(sk: TcpSock, skb: SkBuff, priorSndUna: number): nu
   st.firstSackt = 0;
   st.lastSackt = 0;
   st.sackDelivered = 0;
-  if (!sk.packetsOut) return 0;
   const blocks = sackScratch;
   let n = 0;
   let dsackIdx = -1;
@@ -746,10 +745,14 @@ function tcpSacktagWriteQueue(sk: TcpSock, skb: SkBuff, priorSndUna: number): nu
       sk.dsackDups++;
       tn.ext.TCPDSACKRecvSegs++;
       st.flag |= FLAG_DSACKING_ACK;
+      // tcp_dsack_seen: a one-segment D-SACK ending at tlp_high_seq reports the probe itself.
+      if (sk.tlpHighSeq && sk.tlpHighSeq === e0 && ((e0 - s0) >>> 0) <= sk.mssCache) st.flag |= FLAG_DSACK_TLP;
       // D-SACK for data already acked: count it against undo_retrans directly.
       if (sk.undoMarker && sk.undoRetrans > 0 && !after(e0, priorSndUna) && after(e0, sk.undoMarker)) sk.undoRetrans--;
     }
   }
+  // The D-SACK is counted above even with nothing in flight (tcp_ack's no_queue path undoes).
+  if (!sk.packetsOut) return st.flag;
   const maxWin = sk.maxWindow;
   for (let i = 0; i < n; i++) {
     const blk = blocks[i];
@@ -1111,22 +1114,23 @@ function tcpProcessTlpAck(sk: TcpSock, ack: number, flag: number): void {
   const tn = net(sk);
   if (before(ack, sk.tlpHighSeq)) return;
   if (!sk.tlpRetrans) {
+    // A probe of new data was acked.
     sk.tlpHighSeq = 0;
-  } else if (flag & FLAG_DSACKING_ACK) {
-    // The probe was a duplicate: no loss, nothing to undo.
+  } else if (flag & FLAG_DSACK_TLP) {
+    // The D-SACK means both the original and the probe arrived: no loss.
     sk.tlpHighSeq = 0;
   } else if (after(ack, sk.tlpHighSeq)) {
-    // The ACK covers new data: the probe repaired a real loss; reduce cwnd (RFC 8985 §7.4).
-    sk.tlpHighSeq = 0;
-  } else if (!(flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DATA_SACKED))) {
+    // The ACK advances past the probe: there was a loss, so reduce cwnd (RFC 8985 §7.4.2);
+    // tcp_init_cwnd_reduction clears tlp_high_seq.
     tcpInitCwndReduction(sk);
     tcpSetCaState(sk, TCP_CA_CWR);
     tcpEndCwndReduction(sk);
     tcpTryKeepOpen(sk);
     tn.ext.TCPLossProbeRecovery++;
+  } else if (!(flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DATA_SACKED))) {
+    // A pure dupack: the original and the probe arrived; no loss.
     sk.tlpHighSeq = 0;
   }
-  sk.tlpRetrans = false;
 }
 
 /** tcp_ack_probe: the window reopened; stop the persist timer. */

@@ -207,7 +207,8 @@ export function tcpCreateOpenreqChild(lsk: TcpSock, req: TcpRequestSock, skb: Sk
   sk.inetNum = sk.inetSport = req.inetNum;
   sk.inetDport = req.inetDport;
   sk.skBoundDevIf = lsk.skBoundDevIf;
-  sk.skFlags = (lsk.skFlags & (SOCK_KEEPOPEN | SOCK_LINGER));
+  // Keep what tcp_init_sock set (SOCK_USE_WRITE_QUEUE: freed clones must not wake writers).
+  sk.skFlags |= lsk.skFlags & (SOCK_KEEPOPEN | SOCK_LINGER);
   sk.skUserlocks = lsk.skUserlocks;
   sk.skLingertime = lsk.skLingertime;
   sk.skRcvbuf = lsk.skRcvbuf;

@@ -869,6 +869,7 @@ const TCP_RTO_MIN = 200;
 export function tcpSendLossProbe(sk: TcpSock): void {
   const tn = tcpNet(sk.skNet);
   const mssNow = tcpCurrentMss(sk);
+  sk.tlpRetrans = false;
   let skb = sk.sendHead;
   if (skb !== null && tcpSndWndTest(sk, skb, mssNow)) {
     const pcount = sk.packetsOut;
