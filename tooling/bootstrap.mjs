@@ -45,7 +45,7 @@ function step(args, what) {
   }
 }
 
-step(['install', '--frozen-lockfile', '--prefer-offline'], 'pnpm install');
+step(['install', '--frozen-lockfile', '--prefer-offline', `--reporter=${quiet ? 'silent' : 'default'}`], 'pnpm install');
 step(['exec', 'turbo', 'run', 'build', '--output-logs=errors-only'], 'build');
 
 if (job === 'test') {
