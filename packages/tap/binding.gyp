@@ -4,7 +4,8 @@
       "target_name": "knet_tap",
       "sources": ["native/tap.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-      "defines": ["NAPI_VERSION=8"]
+      "defines": ["NAPI_VERSION=8"],
+      "libraries": ["-lpthread"]
     }
   ]
 }

@@ -7,6 +7,9 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,6 +385,322 @@ static napi_value PollStop(napi_env env, napi_callback_info info) {
   return make_int(env, 0);
 }
 
+// ---- transmit ring: frames copied out of JS, written to the fd by a thread of their own ----
+//
+// Writing a frame to a TAP runs the kernel's whole receive path for it inside write(), so a
+// burst of frames keeps the JS thread in the kernel. txSend copies each frame into a byte ring
+// (its skb is freed at once) and a writer thread issues the writes, one per frame, in order.
+// The first frame of a burst may be written inline when nothing is queued, so a lone frame
+// (a reply, an ACK) goes out with no thread hand-off. When the ring is full txSend says
+// -ENOBUFS, and the JS callback runs once half of it is free again.
+
+typedef struct {
+  int fd;
+  uint8_t* buf;
+  size_t cap;
+  // Free-running byte offsets: [tail, head) holds records of [u32 len][frame], 8-aligned.
+  size_t head, tail;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  pthread_t thread;
+  int started, stop, idle, full, closed;
+  // Counted by the writer: frames and bytes written, failed writes and the last errno.
+  double frames, bytes, errors;
+  int last_err;
+  uv_async_t async;
+  napi_env env;
+  napi_ref cb;
+  napi_async_context actx;
+  int refs;
+} tx_ring;
+
+#define TX_WRAP 0xffffffffu
+#define TX_ALIGN(n) (((n) + 7) & ~(size_t)7)
+
+static void tx_unref(tx_ring* r) {
+  if (--r->refs > 0) return;
+  pthread_mutex_destroy(&r->mu);
+  pthread_cond_destroy(&r->cv);
+  free(r->buf);
+  free(r);
+}
+
+static void tx_async_closed(uv_handle_t* h) {
+  tx_unref(h->data);
+}
+
+// One frame, whole: a TAP takes a frame per write or fails it; EAGAIN waits for room.
+static int tx_write(tx_ring* r, const uint8_t* p, size_t n) {
+  for (int tries = 0; tries < 100; tries++) {
+    ssize_t w = write(r->fd, p, n);
+    if (w >= 0) return 0;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) return -errno;
+    if (__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) return -EAGAIN;
+    struct pollfd pfd = {r->fd, POLLOUT, 0};
+    poll(&pfd, 1, 10);
+  }
+  return -EAGAIN;
+}
+
+static void* tx_main(void* arg) {
+  tx_ring* r = arg;
+  pthread_mutex_lock(&r->mu);
+  for (;;) {
+    while (!r->stop && r->head == r->tail) {
+      r->idle = 1;
+      pthread_cond_wait(&r->cv, &r->mu);
+    }
+    r->idle = 0;
+    if (r->stop) break;
+    size_t head = r->head, tail = r->tail;
+    pthread_mutex_unlock(&r->mu);
+    double frames = 0, bytes = 0, errors = 0;
+    int last = 0;
+    while (tail != head) {
+      size_t at = tail % r->cap;
+      uint32_t len;
+      memcpy(&len, r->buf + at, 4);
+      if (len == TX_WRAP) {
+        tail += r->cap - at;
+        continue;
+      }
+      int e = tx_write(r, r->buf + at + 4, len);
+      if (e < 0) {
+        errors++;
+        last = -e;
+      } else {
+        frames++;
+        bytes += len;
+      }
+      tail += TX_ALIGN(4 + (size_t)len);
+    }
+    pthread_mutex_lock(&r->mu);
+    r->tail = tail;
+    r->frames += frames;
+    r->bytes += bytes;
+    r->errors += errors;
+    if (last != 0) r->last_err = last;
+    if (r->full && r->cap - (r->head - r->tail) >= r->cap / 2) {
+      r->full = 0;
+      uv_async_send(&r->async);
+    }
+  }
+  pthread_mutex_unlock(&r->mu);
+  return NULL;
+}
+
+static void tx_on_async(uv_async_t* h) {
+  tx_ring* r = h->data;
+  if (r->closed) return;
+  napi_env env = r->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value cb, recv, result;
+  if (napi_get_reference_value(env, r->cb, &cb) == napi_ok && cb != NULL) {
+    napi_get_global(env, &recv);
+    if (napi_make_callback(env, r->actx, recv, cb, 0, NULL, &result) == napi_pending_exception) {
+      napi_value err;
+      if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void tx_cleanup_hook(void* arg);
+
+// Stop the writer (frames still queued are written first unless the fd fails), then let go.
+static void tx_release(tx_ring* r, int from_hook) {
+  if (r->closed) return;
+  r->closed = 1;
+  if (r->started) {
+    pthread_mutex_lock(&r->mu);
+    // Let the writer finish what is queued (for at most about 200 ms), then stop it.
+    for (int i = 0; i < 1000 && r->head != r->tail; i++) {
+      pthread_mutex_unlock(&r->mu);
+      struct timespec ts = {0, 200000};
+      nanosleep(&ts, NULL);
+      pthread_mutex_lock(&r->mu);
+    }
+    __atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED);
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    pthread_join(r->thread, NULL);
+    r->started = 0;
+  }
+  if (!from_hook) {
+    napi_remove_env_cleanup_hook(r->env, tx_cleanup_hook, r);
+    napi_delete_reference(r->env, r->cb);
+    napi_async_destroy(r->env, r->actx);
+  }
+  uv_close((uv_handle_t*)&r->async, tx_async_closed);
+}
+
+static void tx_cleanup_hook(void* arg) {
+  tx_release((tx_ring*)arg, 1);
+}
+
+static void tx_finalize(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  tx_unref(data);
+}
+
+static tx_ring* get_tx(napi_env env, napi_value v) {
+  void* data = NULL;
+  if (napi_get_value_external(env, v, &data) != napi_ok) return NULL;
+  return data;
+}
+
+// txStart(fd, bytes, cb()) → ring | -errno: a ring of `bytes` and its writer thread; cb runs
+// when a full ring has half its room back.
+static napi_value TxStart(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t fd, bytes;
+  if (get_args(env, info, 3, argv) || get_i32(env, argv[0], &fd) || get_i32(env, argv[1], &bytes) || bytes < 65536)
+    return make_int(env, -EINVAL);
+  uv_loop_t* loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return make_int(env, -EINVAL);
+  tx_ring* r = calloc(1, sizeof *r);
+  if (r == NULL) return make_int(env, -ENOMEM);
+  r->buf = malloc((size_t)bytes);
+  if (r->buf == NULL) {
+    free(r);
+    return make_int(env, -ENOMEM);
+  }
+  r->fd = fd;
+  r->cap = (size_t)bytes & ~(size_t)7;
+  r->env = env;
+  r->refs = 1;
+  pthread_mutex_init(&r->mu, NULL);
+  pthread_cond_init(&r->cv, NULL);
+  if (uv_async_init(loop, &r->async, tx_on_async) < 0) {
+    tx_unref(r);
+    return make_int(env, -ENOMEM);
+  }
+  r->async.data = r;
+  // The async handle must not keep the loop alive.
+  uv_unref((uv_handle_t*)&r->async);
+  napi_value name;
+  napi_create_string_utf8(env, "knet:tap-tx", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_reference(env, argv[2], 1, &r->cb) != napi_ok || napi_async_init(env, NULL, name, &r->actx) != napi_ok) {
+    r->closed = 1;
+    uv_close((uv_handle_t*)&r->async, tx_async_closed);
+    return make_int(env, -EINVAL);
+  }
+  napi_add_env_cleanup_hook(env, tx_cleanup_hook, r);
+  int e = pthread_create(&r->thread, NULL, tx_main, r);
+  if (e != 0) {
+    tx_release(r, 0);
+    return make_int(env, -e);
+  }
+  r->started = 1;
+  napi_value ext;
+  r->refs++;
+  if (napi_create_external(env, r, tx_finalize, NULL, &ext) != napi_ok) {
+    r->refs--;
+    tx_release(r, 0);
+    return make_int(env, -ENOMEM);
+  }
+  return ext;
+}
+
+// txSend(ring, parts, count, inline) → bytes written inline | 0 queued | -ENOBUFS full | -errno.
+// parts holds `count` triplets as for writev. With `inline` and nothing queued or being
+// written, the frame is written now (one writev) and its length returned.
+static napi_value TxSend(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int32_t count;
+  bool inl = false;
+  if (get_args(env, info, 4, argv) || get_i32(env, argv[2], &count) || count < 1 || count > MAX_IOV)
+    return make_int(env, -EINVAL);
+  tx_ring* r = get_tx(env, argv[0]);
+  if (r == NULL || r->closed) return make_int(env, -EBADF);
+  napi_get_value_bool(env, argv[3], &inl);
+  struct iovec iov[MAX_IOV];
+  size_t len = 0;
+  for (int i = 0; i < count; i++) {
+    napi_value a, o, l;
+    if (napi_get_element(env, argv[1], 3 * i, &a) != napi_ok || napi_get_element(env, argv[1], 3 * i + 1, &o) != napi_ok ||
+        napi_get_element(env, argv[1], 3 * i + 2, &l) != napi_ok ||
+        get_window(env, a, o, l, (uint8_t**)&iov[i].iov_base, &iov[i].iov_len))
+      return make_int(env, -EINVAL);
+    len += iov[i].iov_len;
+  }
+  size_t rec = TX_ALIGN(4 + len);
+  pthread_mutex_lock(&r->mu);
+  size_t head = r->head, used = head - r->tail;
+  int empty = used == 0 && r->idle;
+  pthread_mutex_unlock(&r->mu);
+  if (inl && empty) {
+    ssize_t w = writev(r->fd, iov, count);
+    return make_int(env, w < 0 ? -errno : w);
+  }
+  size_t at = head % r->cap;
+  size_t waste = r->cap - at < rec ? r->cap - at : 0;
+  if (rec + waste > r->cap - used || rec > r->cap / 2) {
+    if (rec > r->cap / 2) return make_int(env, -EMSGSIZE);
+    pthread_mutex_lock(&r->mu);
+    r->full = 1;
+    // The writer may have made room meanwhile; then nobody would call back.
+    int room = rec + waste <= r->cap - (r->head - r->tail);
+    if (room) r->full = 0;
+    pthread_mutex_unlock(&r->mu);
+    if (!room) return make_int(env, -ENOBUFS);
+  }
+  if (waste > 0) {
+    uint32_t m = TX_WRAP;
+    memcpy(r->buf + at, &m, 4);
+    head += waste;
+    at = 0;
+  }
+  uint32_t l32 = (uint32_t)len;
+  memcpy(r->buf + at, &l32, 4);
+  size_t o = at + 4;
+  for (int i = 0; i < count; i++) {
+    memcpy(r->buf + o, iov[i].iov_base, iov[i].iov_len);
+    o += iov[i].iov_len;
+  }
+  pthread_mutex_lock(&r->mu);
+  r->head = head + rec;
+  if (r->idle) pthread_cond_signal(&r->cv);
+  pthread_mutex_unlock(&r->mu);
+  return make_int(env, 0);
+}
+
+// txStats(ring, out Float64Array(5)): frames, bytes and errors the writer counted, the last
+// errno it saw, and the bytes queued now.
+static napi_value TxStats(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (get_args(env, info, 2, argv)) return make_int(env, -EINVAL);
+  tx_ring* r = get_tx(env, argv[0]);
+  napi_typedarray_type type;
+  size_t n;
+  void* data;
+  if (r == NULL || napi_get_typedarray_info(env, argv[1], &type, &n, &data, NULL, NULL) != napi_ok ||
+      type != napi_float64_array || n < 5)
+    return make_int(env, -EINVAL);
+  double* out = data;
+  pthread_mutex_lock(&r->mu);
+  out[0] = r->frames;
+  out[1] = r->bytes;
+  out[2] = r->errors;
+  out[3] = r->last_err;
+  out[4] = (double)(r->head - r->tail);
+  pthread_mutex_unlock(&r->mu);
+  return make_int(env, 0);
+}
+
+// txStop(ring): write what is queued, stop the thread; idempotent. Call before close(fd).
+static napi_value TxStop(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (get_args(env, info, 1, argv)) return make_int(env, -EINVAL);
+  tx_ring* r = get_tx(env, argv[0]);
+  if (r == NULL) return make_int(env, -EBADF);
+  tx_release(r, 0);
+  return make_int(env, 0);
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
     {"open", NULL, Open, NULL, NULL, NULL, napi_default, NULL},
@@ -393,6 +712,10 @@ NAPI_MODULE_INIT() {
     {"write", NULL, Write, NULL, NULL, NULL, napi_default, NULL},
     {"writev", NULL, Writev, NULL, NULL, NULL, napi_default, NULL},
     {"close", NULL, Close, NULL, NULL, NULL, napi_default, NULL},
+    {"txStart", NULL, TxStart, NULL, NULL, NULL, napi_default, NULL},
+    {"txSend", NULL, TxSend, NULL, NULL, NULL, napi_default, NULL},
+    {"txStats", NULL, TxStats, NULL, NULL, NULL, napi_default, NULL},
+    {"txStop", NULL, TxStop, NULL, NULL, NULL, napi_default, NULL},
     {"pollStart", NULL, PollStart, NULL, NULL, NULL, napi_default, NULL},
     {"pollUpdate", NULL, PollUpdate, NULL, NULL, NULL, napi_default, NULL},
     {"pollStop", NULL, PollStop, NULL, NULL, NULL, napi_default, NULL},

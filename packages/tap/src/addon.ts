@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 /** A uv_poll handle owned by the addon. */
 export type PollHandle = object;
+/** A transmit ring and its writer thread, owned by the addon. */
+export type TxRing = object;
 
 /** The syscalls of native/tap.c. Numbers below zero are -errno. */
 export interface TapAddon {
@@ -25,6 +27,21 @@ export interface TapAddon {
   /** `parts` holds `count` triplets: buffer, offset, length. */
   writev(fd: number, parts: (Uint8Array | number)[], count: number): number;
   close(fd: number): number;
+  /**
+   * A transmit ring of `bytes` with its writer thread on `fd`; `onRoom` runs when a ring that
+   * refused a frame (-ENOBUFS) has half its room back.
+   */
+  txStart(fd: number, bytes: number, onRoom: () => void): TxRing | number;
+  /**
+   * Copy one frame (`count` triplets as for writev) into the ring: 0 when queued. With
+   * `inline` and nothing queued, it is written at once instead and its length returned.
+   * -ENOBUFS when the ring is full, or the write's -errno.
+   */
+  txSend(ring: TxRing, parts: (Uint8Array | number)[], count: number, inline: boolean): number;
+  /** Into `out`: frames, bytes and errors the writer counted, its last errno, bytes queued. */
+  txStats(ring: TxRing, out: Float64Array): number;
+  /** Write what is queued (briefly), stop the thread; idempotent. Before closing the fd. */
+  txStop(ring: TxRing): number;
   pollStart(fd: number, events: number, cb: (status: number, events: number) => void): PollHandle | number;
   pollUpdate(h: PollHandle, events: number): number;
   pollStop(h: PollHandle): number;

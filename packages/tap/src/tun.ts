@@ -3,7 +3,7 @@
 // poll), and our ndoStartXmit is the kernel's tun_get_user (write the fd).
 import type { NapiStruct, Net, NetDevice, NetDeviceOps, RtnlLinkStats64, SkBuff } from '@knet/include';
 import {
-  CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, EAGAIN, EINVAL, ENOSYS, ErrnoError, ETH_DATA_LEN, ETH_HLEN, ETH_MAX_MTU, MAX_SKB_FRAGS,
+  CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, EAGAIN, EINVAL, ENOBUFS, ENOSYS, ErrnoError, ETH_DATA_LEN, ETH_HLEN, ETH_MAX_MTU, MAX_SKB_FRAGS,
   NAPI_POLL_WEIGHT, NAPI_STATE_SCHED, NETDEV_TX_BUSY, NETDEV_TX_OK, NETIF_F_HW_CSUM, NETIF_F_RXCSUM, NETIF_F_SG,
   NETIF_F_TSO, SKB_DROP_REASON,
 } from '@knet/include';
@@ -15,7 +15,7 @@ import {
 } from '@knet/netdevice';
 import { consumeSkb, kfreeSkbReason, memcpy, netdevAllocSkb, skbPut } from '@knet/skbuff';
 import { irqEnter, irqExit } from '@knet/softirq';
-import { type PollHandle, type TapAddon, loadTapAddon } from './addon.js';
+import { type PollHandle, type TapAddon, type TxRing, loadTapAddon } from './addon.js';
 import {
   POLL_READABLE, POLL_WRITABLE, TUN_F_CSUM, TUN_F_TSO4, VIRTIO_NET_HDR_LEN,
 } from './if_tun.js';
@@ -31,6 +31,11 @@ export interface TapOpenOpts {
   devName?: string;
   /** Create/attach the TAP inside this network namespace (`ip netns` name or a path). */
   netns?: string;
+  /**
+   * Bytes of the transmit ring a thread of the addon writes to the fd from (default 2 MiB,
+   * at least 64 KiB); 0 writes every frame on the JS thread.
+   */
+  txRing?: number;
 }
 
 /** Driver counters beyond rtnl_link_stats64 (`ethtool -S`). */
@@ -95,6 +100,20 @@ export interface TapPriv {
   txHdr: Uint8Array;
   /** Reused writev triplets, so sending allocates nothing. */
   iov: (Uint8Array | number)[];
+  /**
+   * The transmit ring while the device is open (null if the addon has none): frames are copied
+   * into it and written by a thread of the addon, as the kernel runs its whole receive path
+   * inside each write. The first frame of a burst is written inline when nothing is queued.
+   */
+  tx: TxRing | null;
+  txRingLen: number;
+  /** A frame went out in this task already (a burst); cleared by a microtask. */
+  txBurst: boolean;
+  txBurstEnd: () => void;
+  onTxRoom: () => void;
+  /** txStats' answer, and the writer's frames, bytes and errors already counted. */
+  txStatsBuf: Float64Array;
+  txSeen: Float64Array;
   irqCpu: number;
   onPoll: (status: number, events: number) => void;
   stats: TapStats;
@@ -102,6 +121,10 @@ export interface TapPriv {
 }
 
 const SPARE_LEN = 65536;
+/** Bytes the transmit ring holds: about 700 standard frames, or 32 TSO super-frames. */
+const TX_RING_LEN = 2 << 20;
+/** Frames up to this size (pure ACKs and the like) are written inline when nothing is queued. */
+const TX_INLINE_MAX = 256;
 /** Frames one readBatch call takes at most (a NAPI weight). */
 const RX_BATCH = NAPI_POLL_WEIGHT;
 /** The largest frame a TAP hands over without offloads: the kernel's MTU may exceed ours. */
@@ -368,8 +391,11 @@ function dropTx(dev: NetDevice, skb: SkBuff, reason: number): number {
 
 /**
  * ndo_start_xmit: one write per frame (the kernel's tun_get_user), with the virtio header
- * in front when offloads are on. A full socket buffer (-EAGAIN) stops the queue until the
- * fd is writable again.
+ * in front when offloads are on. With the transmit ring the frame is copied into it and the
+ * ring's thread writes it, unless it can go inline (nothing queued, and the first frame of
+ * this task or a small one); a full ring stops the queue until the thread has made room
+ * (onTxRoom). A full socket buffer (-EAGAIN on an inline write) stops the queue until the fd
+ * is writable again.
  */
 function tunNetXmit(skb: SkBuff, dev: NetDevice): number {
   const p = tapPriv(dev);
@@ -377,7 +403,7 @@ function tunNetXmit(skb: SkBuff, dev: NetDevice): number {
   const frags = skb.shinfo.frags;
   if (frags.length > MAX_SKB_FRAGS) return dropTx(dev, skb, SKB_DROP_REASON.PKT_TOO_BIG);
   let n: number;
-  if (!p.vnetHdr && frags.length === 0) {
+  if (p.tx === null && !p.vnetHdr && frags.length === 0) {
     n = p.addon.write(p.fd, skb.head, skb.data, headlen);
   } else {
     const iov = p.iov;
@@ -404,9 +430,27 @@ function tunNetXmit(skb: SkBuff, dev: NetDevice): number {
       iov[3 * c + 1] = f.off;
       iov[3 * c + 2] = f.len;
     }
-    n = p.addon.writev(p.fd, iov, c);
+    if (p.tx !== null) {
+      // Written inline when nothing is queued: the first frame of a burst, and small ones
+      // (ACKs), for which a hand-off would cost more than the write.
+      let inline = skb.len <= TX_INLINE_MAX;
+      if (!p.txBurst) {
+        p.txBurst = true;
+        queueMicrotask(p.txBurstEnd);
+        inline = true;
+      }
+      n = p.addon.txSend(p.tx, iov, c, inline);
+    } else {
+      n = p.addon.writev(p.fd, iov, c);
+    }
     // Keep no references to packet memory between sends.
     for (let i = 0; i < 3 * c; i++) iov[i] = 0;
+  }
+  if (n === -ENOBUFS) {
+    // The ring is full: onTxRoom wakes the queue once the writer has made room.
+    p.stats.txBusy++;
+    netifTxStopQueue(dev.txQueues[0]!);
+    return NETDEV_TX_BUSY;
   }
   if (n === -EAGAIN) {
     p.stats.txBusy++;
@@ -420,8 +464,11 @@ function tunNetXmit(skb: SkBuff, dev: NetDevice): number {
     dev.stats.txErrors++;
     return dropTx(dev, skb, SKB_DROP_REASON.DEV_READY);
   }
-  p.link.txPackets++;
-  p.link.txBytes += skb.len;
+  // Queued frames are counted once the ring's thread has written them (tunTxSync).
+  if (n > 0) {
+    p.link.txPackets++;
+    p.link.txBytes += skb.len;
+  }
   consumeSkb(skb);
   return NETDEV_TX_OK;
 }
@@ -432,7 +479,9 @@ function tunNetXmit(skb: SkBuff, dev: NetDevice): number {
  * dev.stats; devGetStats adds the drops.
  */
 function tunGetStats64(dev: NetDevice, s: RtnlLinkStats64): void {
-  const l = tapPriv(dev).link;
+  const p = tapPriv(dev);
+  tunTxSync(dev, p);
+  const l = p.link;
   s.rxPackets = l.rxPackets;
   s.rxBytes = l.rxBytes;
   s.txPackets = l.txPackets;
@@ -440,6 +489,57 @@ function tunGetStats64(dev: NetDevice, s: RtnlLinkStats64): void {
   s.rxErrors = dev.stats.rxErrors;
   s.txErrors = dev.stats.txErrors;
   s.rxLengthErrors = dev.stats.rxLengthErrors;
+}
+
+/**
+ * Bring the ring's counters into the driver's: the frames its thread wrote (their bytes
+ * without the virtio header) and the writes that failed, as write errors and drops.
+ */
+function tunTxSync(dev: NetDevice, p: TapPriv): void {
+  if (p.tx === null) return;
+  const b = p.txStatsBuf;
+  if (p.addon.txStats(p.tx, b) < 0) return;
+  const frames = b[0]! - p.txSeen[0]!;
+  const bytes = b[1]! - p.txSeen[1]!;
+  const errs = b[2]! - p.txSeen[2]!;
+  p.txSeen[0] = b[0]!;
+  p.txSeen[1] = b[1]!;
+  p.txSeen[2] = b[2]!;
+  p.link.txPackets += frames;
+  p.link.txBytes += bytes - frames * p.hdrLen;
+  if (errs > 0) {
+    p.stats.txWriteErrors += errs;
+    dev.stats.txErrors += errs;
+    dev.stats.txDropped += errs;
+  }
+}
+
+/** The writer made room in a ring that had refused a frame: as a TX-done interrupt. */
+function tunTxRoom(dev: NetDevice): void {
+  const p = tapPriv(dev);
+  if (p.tx === null) return;
+  const cpu = dev.ndNet.cpus[p.irqCpu]!;
+  irqEnter(cpu);
+  try {
+    netifTxWakeQueue(dev.txQueues[0]!);
+  } finally {
+    irqExit(cpu);
+  }
+}
+
+function tunTxStart(p: TapPriv): void {
+  if (typeof p.addon.txStart !== 'function' || p.txRingLen === 0) return;
+  const r = p.addon.txStart(p.fd, p.txRingLen, p.onTxRoom);
+  if (typeof r === 'number') return; // no thread: every frame is written inline
+  p.tx = r;
+  p.txSeen.fill(0);
+}
+
+function tunTxStop(dev: NetDevice, p: TapPriv): void {
+  if (p.tx === null) return;
+  p.addon.txStop(p.tx);
+  tunTxSync(dev, p);
+  p.tx = null;
 }
 
 /** ndo_open: unmask the "interrupt" and let NAPI run. */
@@ -453,6 +553,7 @@ function tunOpen(dev: NetDevice): number {
   }
   p.poll = h;
   p.events = POLL_READABLE;
+  tunTxStart(p);
   return 0;
 }
 
@@ -464,6 +565,7 @@ function tunStop(dev: NetDevice): number {
     p.poll = null;
     p.events = 0;
   }
+  tunTxStop(dev, p);
   napiDisable(p.napi);
   return 0;
 }
@@ -475,6 +577,7 @@ function tunUninit(dev: NetDevice): void {
     p.addon.pollStop(p.poll);
     p.poll = null;
   }
+  tunTxStop(dev, p);
   if (p.fd >= 0) {
     p.addon.close(p.fd);
     p.fd = -1;
@@ -521,6 +624,10 @@ export function tapOpen(net: Net, ifname: string, opts: TapOpenOpts = {}): NetDe
     mac = ethAddrFromString(opts.mac);
     if (mac === null || !isValidEtherAddr(mac)) throw new ErrnoError(EINVAL, 'tapOpen', `mac ${opts.mac}`);
   }
+  const txRingLen = opts.txRing ?? TX_RING_LEN;
+  if (!Number.isInteger(txRingLen) || (txRingLen !== 0 && (txRingLen < 65536 || txRingLen > 1 << 30))) {
+    throw new ErrnoError(EINVAL, 'tapOpen', `txRing ${txRingLen}`);
+  }
   const r = addon.open(ifname, vnet, false, opts.netns !== undefined ? netnsPath(opts.netns) : null);
   if (typeof r === 'number') throw new ErrnoError(r, 'tapOpen', ifname);
   const [fd, kname] = r;
@@ -561,6 +668,15 @@ export function tapOpen(net: Net, ifname: string, opts: TapOpenOpts = {}): NetDe
     rxHdrOff: 0,
     txHdr: new Uint8Array(VIRTIO_NET_HDR_LEN),
     iov: new Array<Uint8Array | number>(3 * (MAX_SKB_FRAGS + 2)).fill(0),
+    tx: null,
+    txRingLen,
+    txBurst: false,
+    txBurstEnd: () => {
+      priv.txBurst = false;
+    },
+    onTxRoom: () => tunTxRoom(dev),
+    txStatsBuf: new Float64Array(5),
+    txSeen: new Float64Array(3),
     irqCpu: 0,
     onPoll: (status, events) => tunInterrupt(dev, status, events),
     stats: newTapStats(),
@@ -572,7 +688,10 @@ export function tapOpen(net: Net, ifname: string, opts: TapOpenOpts = {}): NetDe
     name: 'tap',
     getDrvinfo: () => ({ driver: 'tun', version: '1.6', busInfo: 'tap' }),
     getLink: (d) => d.carrier,
-    getEthtoolStats: (d) => ({ ...tapPriv(d).stats }),
+    getEthtoolStats: (d) => {
+      tunTxSync(d, tapPriv(d));
+      return { ...tapPriv(d).stats };
+    },
   };
   const idx = registerNetdev(dev);
   if (idx < 0) fail(idx, `register ${dev.name}`);
