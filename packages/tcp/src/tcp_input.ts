@@ -283,10 +283,13 @@ export function tcpCwndReduction(sk: TcpSock, newlyAckedSacked: number, newlyLos
   let sndcnt: number;
   if (delta < 0) {
     sndcnt = Math.floor((sk.sndSsthresh * sk.prrDelivered + sk.priorCwnd - 1) / sk.priorCwnd) - sk.prrOut;
+  } else if ((flag & FLAG_RETRANS_DATA_ACKED) && !((flag & FLAG_LOST_RETRANS) && newlyLost)) {
+    // PRR-SSRB while retransmissions are delivered (pre-5.19 Linux); PRR-CRB otherwise, as for
+    // an ECN reduction. A retransmission the RTO already counted lost is no new loss: old
+    // kernels cleared retransmit marks in tcp_enter_loss, so they never saw it.
+    sndcnt = Math.min(delta, Math.max(sk.prrDelivered - sk.prrOut, newlyAckedSacked) + 1);
   } else {
-    sndcnt = Math.max(sk.prrDelivered - sk.prrOut, newlyAckedSacked);
-    if ((flag & FLAG_SND_UNA_ADVANCED) && !newlyLost) sndcnt++;
-    sndcnt = Math.min(delta, sndcnt);
+    sndcnt = Math.min(delta, newlyAckedSacked);
   }
   // Force a fast retransmit upon entering recovery.
   sndcnt = Math.max(sndcnt, sk.prrOut ? 0 : 1);
