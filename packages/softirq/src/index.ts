@@ -1,5 +1,5 @@
 export { createRealClock } from './clock.js';
-export { createVirtualClock, type VirtualClock, type VirtualClockOptions } from './virtual_clock.js';
+export { createVirtualClock, virtualClockStats, type VirtualClock, type VirtualClockOptions } from './virtual_clock.js';
 export { Xoshiro128 } from './prng.js';
 export { SoftirqCpu, SoftirqNet, softirqNet, type SoftirqAction } from './softirq_net.js';
 export { initCpus } from './cpu.js';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { fc, test as ftest } from '@fast-check/vitest';
-import { createVirtualClock } from './virtual_clock.js';
+import { createVirtualClock, virtualClockStats } from './virtual_clock.js';
 
 describe('virtual clock', () => {
   test('runs events in time order, same-time events in insertion order', () => {
@@ -68,6 +68,47 @@ describe('virtual clock', () => {
     c.runUntilIdle();
     c.cancel(a);
     expect(log).toEqual([1]);
+    expect(c.pending()).toBe(0);
+  });
+
+  test('a stale handle cannot cancel the event that reused its slot', () => {
+    const c = createVirtualClock();
+    const log: string[] = [];
+    const fired = c.schedule(1, () => log.push('fired'));
+    c.runUntilIdle();
+    const cancelled = c.schedule(1, () => log.push('cancelled'));
+    c.cancel(cancelled);
+    c.runUntilIdle(); // pops the cancelled entry back into the pool
+    const live = c.schedule(1, () => log.push('live'));
+    const self: { h: ReturnType<typeof c.schedule> | null } = { h: null };
+    self.h = c.schedule(2, () => {
+      log.push('self');
+      c.cancel(self.h!); // already run: a no-op even though its entry is free again
+    });
+    c.cancel(fired);
+    c.cancel(cancelled);
+    expect(c.pending()).toBe(2);
+    expect(live.id).not.toBe(fired.id);
+    c.runUntilIdle();
+    expect(log).toEqual(['fired', 'live', 'self']);
+    expect(c.pending()).toBe(0);
+  });
+
+  test('steady-state schedule/run cycles allocate no new events', () => {
+    const c = createVirtualClock();
+    let fired = 0;
+    const cycle = (): void => {
+      const keep = c.schedule(1, () => fired++);
+      c.cancel(c.schedule(2, () => fired--));
+      c.defer(() => fired++);
+      c.runFor(3);
+      c.cancel(keep);
+    };
+    for (let i = 0; i < 10; i++) cycle();
+    const created = virtualClockStats().eventsCreated;
+    for (let i = 0; i < 10_000; i++) cycle();
+    expect(virtualClockStats().eventsCreated).toBe(created);
+    expect(fired).toBe(2 * 10_010);
     expect(c.pending()).toBe(0);
   });
 

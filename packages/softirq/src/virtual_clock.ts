@@ -23,16 +23,34 @@ export interface VirtualClockOptions {
   startMs?: number;
 }
 
-class VEvent implements ClockEvent {
+/** A heap entry. Entries are recycled once run or cancelled, so callers never see them. */
+class VEvent {
   constructor(
+    /** The live handle's id; 0 for deferred tasks and free entries. */
     public id: number,
     public time: number,
     public seq: number,
     /** Null once run or cancelled. */
     public fn: (() => void) | null,
-    /** Deferred tasks have no handle, so their objects are recycled. */
-    public readonly pooled: boolean,
   ) {}
+}
+
+/**
+ * What schedule() returns. It stays apart from the recycled entry so a stale handle cannot
+ * reach the entry's next use: cancel() acts only while the entry still carries this id.
+ */
+class VHandle implements ClockEvent {
+  constructor(
+    readonly id: number,
+    readonly ev: VEvent,
+  ) {}
+}
+
+let eventsCreated = 0;
+
+/** Heap entries ever allocated by virtual clocks; flat in steady state, since entries are pooled. */
+export function virtualClockStats(): { eventsCreated: number } {
+  return { eventsCreated };
 }
 
 const before = (a: VEvent, b: VEvent): boolean => a.time < b.time || (a.time === b.time && a.seq < b.seq);
@@ -67,14 +85,17 @@ class VirtualClockImpl implements VirtualClock {
   }
 
   schedule(delayMs: number, fn: () => void): ClockEvent {
-    const ev = new VEvent(this.nextId++, this.t + checkDelay(delayMs), this.seq++, fn, false);
+    const id = this.nextId++;
+    const ev = this.take(id, this.t + checkDelay(delayMs), fn);
     this.push(ev);
-    return ev;
+    return new VHandle(id, ev);
   }
 
   cancel(h: ClockEvent): void {
-    if (!(h instanceof VEvent) || h.fn === null || h.pooled) return;
-    h.fn = null;
+    if (!(h instanceof VHandle)) return;
+    const ev = h.ev;
+    if (ev.id !== h.id || ev.fn === null) return;
+    ev.fn = null;
     this.live--;
     this.dead++;
     if (this.dead > COMPACT_MIN && this.dead > this.live) this.compact();
@@ -82,14 +103,7 @@ class VirtualClockImpl implements VirtualClock {
 
   // Same-time events keep insertion order, so deferred work runs before time moves on.
   defer(fn: () => void): void {
-    let ev = this.pool.pop();
-    if (ev === undefined) ev = new VEvent(0, this.t, this.seq++, fn, true);
-    else {
-      ev.time = this.t;
-      ev.seq = this.seq++;
-      ev.fn = fn;
-    }
-    this.push(ev);
+    this.push(this.take(0, this.t, fn));
   }
 
   pending(): number {
@@ -109,7 +123,7 @@ class VirtualClockImpl implements VirtualClock {
         const fn = ev.fn!;
         ev.fn = null;
         this.live--;
-        if (ev.pooled) this.pool.push(ev);
+        this.release(ev);
         n++;
         fn();
       }
@@ -135,6 +149,24 @@ class VirtualClockImpl implements VirtualClock {
     return this.run(Infinity, maxEvents);
   }
 
+  private take(id: number, time: number, fn: () => void): VEvent {
+    const ev = this.pool.pop();
+    if (ev === undefined) {
+      eventsCreated++;
+      return new VEvent(id, time, this.seq++, fn);
+    }
+    ev.id = id;
+    ev.time = time;
+    ev.seq = this.seq++;
+    ev.fn = fn;
+    return ev;
+  }
+
+  private release(ev: VEvent): void {
+    ev.id = 0;
+    this.pool.push(ev);
+  }
+
   private push(ev: VEvent): void {
     const h = this.heap;
     h.push(ev);
@@ -150,6 +182,7 @@ class VirtualClockImpl implements VirtualClock {
       if (top.fn !== null) return top;
       this.pop();
       this.dead--;
+      this.release(top);
     }
     return null;
   }
@@ -195,7 +228,11 @@ class VirtualClockImpl implements VirtualClock {
   private compact(): void {
     const h = this.heap;
     let k = 0;
-    for (let i = 0; i < h.length; i++) if (h[i]!.fn !== null) h[k++] = h[i]!;
+    for (let i = 0; i < h.length; i++) {
+      const ev = h[i]!;
+      if (ev.fn !== null) h[k++] = ev;
+      else this.release(ev);
+    }
     h.length = k;
     for (let i = (k >> 1) - 1; i >= 0; i--) this.siftDown(i);
     this.dead = 0;
