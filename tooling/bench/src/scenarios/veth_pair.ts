@@ -26,13 +26,15 @@ export function makeVethPair(api: CoreApi): VethPair {
   if (err < 0) throw new Error(`tc qdisc replace dev veth0 root pfifo_fast: error ${err}`);
   api.devOpen(dev0);
   api.devOpen(dev1);
+  // The Ethernet header never changes: built once, copied into each frame.
+  const eth = ethHeader(dev1.devAddr, dev0.devAddr, ETH_P_IP);
   const pair: VethPair = {
     clock, a, b, dev0, dev1, received: 0, receivedBytes: 0,
     send(len = ETH_FRAME_LEN) {
       const skb = api.allocSkb(len + 64);
       api.skbReserve(skb, 2);
       const off = api.skbPut(skb, len);
-      writeEthHeader(skb.head, off, dev1.devAddr, dev0.devAddr, ETH_P_IP);
+      skb.head.set(eth, off);
       skb.macHeader = off;
       skb.networkHeader = off + ETH_HLEN;
       skb.dev = dev0;
@@ -55,9 +57,11 @@ export function makeVethPair(api: CoreApi): VethPair {
   return pair;
 }
 
-function writeEthHeader(buf: Uint8Array, off: number, dst: Uint8Array, src: Uint8Array, proto: number): void {
-  buf.set(dst.subarray(0, ETH_ALEN), off);
-  buf.set(src.subarray(0, ETH_ALEN), off + ETH_ALEN);
-  buf[off + 12] = proto >>> 8;
-  buf[off + 13] = proto & 0xff;
+function ethHeader(dst: Uint8Array, src: Uint8Array, proto: number): Uint8Array {
+  const buf = new Uint8Array(ETH_HLEN);
+  buf.set(dst.subarray(0, ETH_ALEN), 0);
+  buf.set(src.subarray(0, ETH_ALEN), ETH_ALEN);
+  buf[12] = proto >>> 8;
+  buf[13] = proto & 0xff;
+  return buf;
 }
