@@ -92,8 +92,8 @@ export class TcpTestbench {
     };
     this.clock = createVirtualClock({ seed: this.opts.seed });
     this.rng = new Xoshiro128(this.opts.seed * 7919 + 17);
-    this.a = this.host('a', inetAton('10.0.0.1'));
-    this.b = this.host('b', inetAton('10.0.0.2'));
+    this.a = this.host('a', inetAton('198.18.0.1'));
+    this.b = this.host('b', inetAton('198.18.0.2'));
     this.a.peer = this.b;
     this.b.peer = this.a;
   }
