@@ -25,7 +25,7 @@ import {
 } from './inet_hashtables.js';
 import {
   tcpConnect, tcpSyncMss, tcpSendSynack, tcpSelectInitialWindow, tcpFullSpace, tcpV4SendCheck, tcpClockUs,
-  tcpMtuToMss, tcpRetransmitSkb, tcpSkbPcount, tcpXmitRetransmitQueue, tcpTimeStamp,
+  tcpMtuToMss, tcpRetransmitSkb, tcpSkbPcount, tcpXmitRetransmitQueue, tcpTimeStamp, skSetupCaps,
 } from './tcp_output.js';
 import { tcpRcvEstablished, tcpRcvStateProcess, tcpDone, tcpDrop, tcpMarkSkbLost, tcpEnterLoss } from './tcp_input.js';
 import {
@@ -581,10 +581,7 @@ export function tcpV4Connect(sk: TcpSock, addr: SockaddrIn): number {
   if (!sk.inetRcvSaddr) sk.inetRcvSaddr = sk.inetSaddr;
   sk.inetDport = addr.port;
   sk.inetDaddr = addr.addr;
-  sk.skDst = dst;
-  sk.skRouteCaps = dst.dev.features;
-  sk.skGsoMaxSize = dst.dev.gsoMaxSize;
-  sk.skGsoMaxSegs = dst.dev.gsoMaxSegs;
+  skSetupCaps(sk, dst);
   sk.icskExtHdrLen = 0;
   sk.rxOpt.mssClamp = 536;
   tcpSetState(sk, TCP_SYN_SENT);

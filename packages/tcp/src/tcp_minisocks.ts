@@ -13,7 +13,7 @@ import { TCP_TIMEWAIT_LEN, TCP_RTO_MAX, TCP_TIMEOUT_INIT, TCP_MSS_DEFAULT } from
 import { tcpNet, type TcpNet } from './tcp_net.js';
 import { TcpSock, TcpTimewaitSock, type TcpRequestSock } from './tcp_sock.js';
 import { inetBindAdd, inetEhashInsert, inetEhashRemove, inetPutPort, inetTwskBind } from './inet_hashtables.js';
-import { tcpReceiveWindow, tcpSendSynack, tcpSyncMss, tcpInitRcvMss, tcpClockUs } from './tcp_output.js';
+import { tcpReceiveWindow, tcpSendSynack, tcpSyncMss, tcpInitRcvMss, tcpClockUs, skSetupCaps } from './tcp_output.js';
 import { tcpDone, tcpSynackRttMeas } from './tcp_input.js';
 import { tcpSetState, tcpDestroySock, tcpDisconnect } from './tcp.js';
 import { inetCskResetKeepaliveTimer, keepaliveTimeWhen } from './tcp_timer.js';
@@ -276,10 +276,7 @@ export function tcpV4SynRecvSock(lsk: TcpSock, skb: SkBuff, req: TcpRequestSock)
   const fl = { daddr: sk.inetDaddr, saddr: sk.inetSaddr, oif: sk.skBoundDevIf, tos: 0, proto: 6, sport: sk.inetSport, dport: sk.inetDport, mark: sk.skMark };
   const dst = sk.icskAfOps.routeOutput(sk.skNet, fl);
   if (typeof dst !== 'number') {
-    sk.skDst = dst;
-    sk.skRouteCaps = dst.dev.features;
-    sk.skGsoMaxSize = dst.dev.gsoMaxSize;
-    sk.skGsoMaxSegs = dst.dev.gsoMaxSegs;
+    skSetupCaps(sk, dst);
   }
   const mtu = sk.skDst !== null ? (sk.skDst.pmtu || sk.skDst.metrics.mtu || sk.skDst.dev.mtu) : 1500;
   tcpSyncMss(sk, mtu);

@@ -1,7 +1,7 @@
 // net/ipv4/tcp_output.c: building and sending segments. tcpWriteXmit applies cwnd, rwnd,
 // Nagle and TSO deferral; tcpTransmitSkb clones the queued skb, writes header and options,
 // fills the checksum and hands the clone to icsk_af_ops->queue_xmit.
-import type { SkBuff } from '@knet/include';
+import type { DstEntry, SkBuff } from '@knet/include';
 import {
   TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCP_CLOSE, TCP_SYN_SENT, TCP_LISTEN,
   CHECKSUM_PARTIAL, CHECKSUM_NONE, IPPROTO_TCP, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM, NETIF_F_TSO, NETIF_F_GSO,
@@ -727,6 +727,18 @@ function tcpAdjustPcount(sk: TcpSock, skb: SkBuff, decr: number): void {
   if (sk.sackedOut < 0) sk.sackedOut = 0;
   if (sk.retransOut < 0) sk.retransOut = 0;
   if (sk.lostOut < 0) sk.lostOut = 0;
+}
+
+/**
+ * sk_setup_caps: the route's device features, plus GSO always on for TCP (segmented in
+ * software when the device lacks it), so size goals and PSH on GSO packets do not depend
+ * on the device.
+ */
+export function skSetupCaps(sk: TcpSock, dst: DstEntry): void {
+  sk.skRouteCaps = dst.dev.features | NETIF_F_GSO;
+  sk.skGsoMaxSize = dst.dev.gsoMaxSize;
+  sk.skGsoMaxSegs = dst.dev.gsoMaxSegs;
+  sk.skDst = dst;
 }
 
 /** The size goal of tcp_sendmsg: one MSS, or a 64 KiB GSO chunk when the route does GSO/TSO. */
