@@ -7,6 +7,7 @@ import {
   CHECKSUM_PARTIAL, CHECKSUM_NONE, IPPROTO_TCP, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM, NETIF_F_TSO, NETIF_F_GSO,
   SKB_GSO_TCPV4, MAX_TCP_HEADER, CA_EVENT_TX_START, CA_EVENT_CWND_RESTART, TCP_CA_Open, TCP_CA_CWR, TCP_CA_Recovery, SKB_DROP_REASON,
   SOCK_DEAD, SOCK_NOSPACE, EBUSY, SKB_TRUESIZE_OVERHEAD, TCP_ESTABLISHED, TCP_CLOSE_WAIT, NET_XMIT_CN, SK_PACING_NONE,
+  TCP_FIN_WAIT1, TCP_CLOSING, TCP_LAST_ACK,
 } from '@knet/include';
 import {
   allocSkb, skbReserve, skbPush, skbPut, skbClone, skbCloned, pskbCopy, skbTrim, skbCopyBits, skbQueueTail,
@@ -399,6 +400,8 @@ export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvN
   if (sk.icskAfOps.sendCheck) sk.icskAfOps.sendCheck(sk, skb);
   else tcpV4SendCheck(sk, skb, sk.inetSaddr, sk.inetDaddr, sk.skRouteCaps);
   skSetOwnerW(skb, sk);
+  // Only packets that carry sequence space count for TSQ (pure ACKs keep sock_wfree).
+  if (cb.seq !== cb.endSeq || (flags & (TCPHDR_SYN | TCPHDR_FIN))) skb.destructor = tcpWfree;
   // EDT (Linux 4.20+): the qdisc (sch_fq) holds the packet until this departure time.
   if (paced) skb.tstamp = sk.tcpWstampUs / 1000;
   let err = sk.icskAfOps.queueXmit(sk, skb, null);
@@ -410,6 +413,52 @@ export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvN
   }
   if (err === 0 && paced) tcpUpdateSkbAfterSend(sk, oskb, priorWstamp);
   return err;
+}
+
+const TSQF_THROTTLED = 1, TSQF_QUEUED = 2;
+
+/**
+ * tcp_wfree: our packet left the qdisc/device. A TSQ-throttled socket gets its write queue
+ * pushed again, from a later task (Linux's TSQ tasklet), not from inside the xmit path.
+ */
+function tcpWfree(skb: SkBuff): void {
+  const sk = skb.sk as TcpSock | null;
+  if (sk === null) return;
+  sk.skWmemAlloc -= skb.truesize;
+  const flags = sk.tsqFlags;
+  if (!(flags & TSQF_THROTTLED) || (flags & TSQF_QUEUED)) return;
+  sk.tsqFlags = (flags & ~TSQF_THROTTLED) | TSQF_QUEUED;
+  sk.skNet.clock.defer(() => tcpTsqHandler(sk));
+}
+
+/** tcp_tasklet_func → tcp_tsq_handler → tcp_tsq_write */
+function tcpTsqHandler(sk: TcpSock): void {
+  sk.tsqFlags &= ~TSQF_QUEUED;
+  const st = sk.skState;
+  if (st !== TCP_ESTABLISHED && st !== TCP_FIN_WAIT1 && st !== TCP_CLOSING && st !== TCP_CLOSE_WAIT && st !== TCP_LAST_ACK) return;
+  if (sk.lostOut > sk.retransOut && sk.sndCwnd > tcpPacketsInFlight(sk)) {
+    tcpMstampRefresh(sk);
+    tcpXmitRetransmitQueue(sk);
+  }
+  tcpWriteXmit(sk, tcpCurrentMss(sk), sk.nonagle, 0);
+}
+
+/**
+ * tcp_small_queue_check (TSQ): stop while more than ~1 ms at the pacing rate (at least two
+ * skbs) of ours still sits in qdisc/device queues; tcp_wfree resumes. Without it a pacing
+ * qdisc would hold a whole cwnd and the flow would look cwnd-limited long before it is.
+ */
+function tcpSmallQueueCheck(sk: TcpSock, skb: SkBuff, factor: number): boolean {
+  // sk_pacing_shift 10: about 1 ms worth of bytes.
+  let limit = Math.max(2 * skb.truesize, Math.floor(sk.skPacingRate / 1024));
+  if (sk.skPacingStatus === SK_PACING_NONE) limit = Math.min(limit, tcpNet(sk.skNet).sysctl.tcp_limit_output_bytes);
+  limit *= 2 ** factor;
+  if (sk.skWmemAlloc <= limit) return false;
+  // tcp_rtx_queue_empty_or_single_skb: no TX completion may be due to call us back.
+  const first = sk.skWriteQueue.first as SkBuff | null;
+  if (first === null || first === sk.sendHead || first.next === sk.sendHead) return false;
+  sk.tsqFlags |= TSQF_THROTTLED;
+  return true;
 }
 
 /**
@@ -799,6 +848,7 @@ export function tcpWriteXmit(sk: TcpSock, mssNow: number, nonagle: number, pushO
     let limit = mssNow;
     if (tsoSegs > 1) limit = tcpMssSplitPoint(sk, skb, mssNow, Math.min(cwndQuota, maxSegs), nonagle);
     if (skb.len > limit) tcpFragment(sk, skb, limit, mssNow);
+    if (tcpSmallQueueCheck(sk, skb, 0)) break;
     if (tcpTransmitSkb(sk, skb, true) !== 0) break;
     tcpEventNewDataSent(sk, skb);
     tcpMinshallUpdate(sk, mssNow, skb);
@@ -996,6 +1046,7 @@ export function tcpXmitRetransmitQueue(sk: TcpSock): void {
     if ((sacked & TCPCB_LOST) && !(sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS))) {
       // A large skb (SACK shifting) still goes out in packets of at most max_segs.
       const segs = Math.min(Math.max(1, sk.sndCwnd - inFlight), maxSegs);
+      if (tcpSmallQueueCheck(sk, skb, 1)) break;
       if (tcpRetransmitSkb(sk, skb, Math.min(segs, tcpSkbPcount(skb))) !== 0) break;
       if (sk.icskCaState === 4) tn.ext.TCPSlowStartRetrans++;
       else tn.ext.TCPFastRetrans++;
