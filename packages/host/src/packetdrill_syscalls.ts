@@ -8,7 +8,6 @@ import type { EpollEvent, PollFd, Task } from '@knet/socket';
 
 /** What a script needs when it sets one of these options (SOL_SOCKET = 1, SOL_TCP = 6). */
 const UNSUPPORTED_OPTIONS: ReadonlyMap<string, string> = new Map([
-  ['1:60', 'SO_ZEROCOPY (MSG_ZEROCOPY sends)'],
   ['6:30', 'TCP Fast Open (TCP_FASTOPEN_CONNECT: a cookie request in the SYN)'],
 ]);
 import {

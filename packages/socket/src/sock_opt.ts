@@ -1,10 +1,10 @@
 // net/core/sock.c: the SOL_SOCKET options (sk_setsockopt / sk_getsockopt).
 import type { Sock, Socket, SockoptVal } from '@knet/include';
 import {
-  AF_INET, EDOM, EINVAL, ENOPROTOOPT, SO_ACCEPTCONN, SO_BROADCAST, SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_LINGER,
-  SO_MARK, SO_PRIORITY, SO_PROTOCOL, SO_RCVBUF, SO_RCVBUFFORCE, SO_RCVLOWAT, SO_RCVTIMEO, SO_REUSEADDR,
-  SO_REUSEPORT, SO_SNDBUF, SO_SNDBUFFORCE, SO_SNDTIMEO, SO_TYPE, SOCK_BROADCAST, SOCK_KEEPOPEN, SOCK_LINGER,
-  SOCK_RCVBUF_LOCK, SOCK_SNDBUF_LOCK, TCP_LISTEN,
+  AF_INET, EDOM, EINVAL, ENOPROTOOPT, EOPNOTSUPP, IPPROTO_TCP, IPPROTO_UDP, SO_ACCEPTCONN, SO_BROADCAST, SO_DOMAIN,
+  SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_MARK, SO_PRIORITY, SO_PROTOCOL, SO_RCVBUF, SO_RCVBUFFORCE, SO_RCVLOWAT,
+  SO_RCVTIMEO, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_SNDBUFFORCE, SO_SNDTIMEO, SO_TYPE, SO_ZEROCOPY, SOCK_BROADCAST,
+  SOCK_DGRAM, SOCK_KEEPOPEN, SOCK_LINGER, SOCK_RCVBUF_LOCK, SOCK_SNDBUF_LOCK, SOCK_STREAM, TCP_LISTEN,
 } from '@knet/include';
 import type { Net } from '@knet/include';
 import { SK_MEM_DEFAULT, SOCK_MIN_RCVBUF, SOCK_MIN_SNDBUF } from '@knet/netdevice';
@@ -15,6 +15,11 @@ function sysctlNum(net: Net, name: string, dflt: number): number {
 }
 
 const INT_MAX = 0x7fffffff;
+/**
+ * enum sock_flags SOCK_ZEROCOPY, past the bits @knet/include defines. knet always copies the
+ * payload, so the flag only records that the socket accepts MSG_ZEROCOPY sends.
+ */
+export const SOCK_ZEROCOPY = 1 << 13;
 /** Seconds of SO_LINGER past which Linux lingers "forever" (MAX_SCHEDULE_TIMEOUT / HZ). */
 const LINGER_MAX_SEC = Math.floor(INT_MAX / 1000);
 
@@ -112,6 +117,15 @@ export function sockSetsockopt(sock: Socket, optname: number, val: SockoptVal): 
         sk.skDst = null;
       }
       return 0;
+    case SO_ZEROCOPY: {
+      // Only TCP and UDP sockets can send zerocopy; the value is a strict boolean.
+      const tcp = sk.skType === SOCK_STREAM && sk.skProtocol === IPPROTO_TCP;
+      const udp = sk.skType === SOCK_DGRAM && sk.skProtocol === IPPROTO_UDP;
+      if (!tcp && !udp) return -EOPNOTSUPP;
+      if (v < 0 || v > 1) return -EINVAL;
+      setFlag(sk, SOCK_ZEROCOPY, on);
+      return 0;
+    }
     case SO_TYPE:
     case SO_PROTOCOL:
     case SO_DOMAIN:
@@ -191,6 +205,8 @@ export function sockGetsockopt(sock: Socket, optname: number): SockoptVal | numb
       return sk.skPriority;
     case SO_MARK:
       return sk.skMark;
+    case SO_ZEROCOPY:
+      return (sk.skFlags & SOCK_ZEROCOPY) !== 0 ? 1 : 0;
     default:
       return -ENOPROTOOPT;
   }
