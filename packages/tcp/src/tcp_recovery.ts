@@ -35,7 +35,8 @@ function tcpRackDetectLoss(sk: TcpSock): number {
     if (s & TCPCB_SACKED_ACKED) continue;
     if ((s & TCPCB_LOST) && !(s & TCPCB_SACKED_RETRANS)) continue;
     if (!sentAfter(sk.rack.mstamp, skb.cb.whenUs, sk.rack.endSeq, skb.cb.endSeq)) continue;
-    const remaining = sk.rack.rttUs + reoWnd - (now - skb.cb.whenUs);
+    // Whole µs as in Linux: the sub-µs steps between passes only order sends.
+    const remaining = sk.rack.rttUs + reoWnd - (Math.floor(now) - Math.floor(skb.cb.whenUs));
     if (remaining <= 0) tcpMarkSkbLost(sk, skb);
     else if (remaining > reoTimeout) reoTimeout = remaining;
   }
@@ -56,7 +57,7 @@ export function tcpRackMarkLost(sk: TcpSock): boolean {
 
 /** tcp_rack_advance: a (S)ACK delivered a segment sent at xmitTime. */
 export function tcpRackAdvance(sk: TcpSock, sacked: number, endSeq: number, xmitTime: number): void {
-  const rttUs = sk.tcpMstamp - xmitTime;
+  const rttUs = Math.floor(sk.tcpMstamp) - Math.floor(xmitTime);
   const minRtt = sk.minRtt.get();
   // A retransmitted segment acked faster than min RTT was probably the original: ambiguous.
   if (rttUs < minRtt && (sacked & (TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS))) return;
