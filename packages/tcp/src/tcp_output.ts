@@ -563,7 +563,9 @@ export function skbEntail(sk: TcpSock, skb: SkBuff): void {
 export function skStreamAllocSkb(sk: TcpSock, size: number): SkBuff {
   const skb = allocSkb(size + MAX_TCP_HEADER);
   skbReserve(skb, MAX_TCP_HEADER);
-  skb.truesize = SKB_TRUESIZE_OVERHEAD + MAX_TCP_HEADER;
+  // tcp_stream_alloc_skb: SKB_TRUESIZE of Linux's head, MAX_TCP_HEADER plus skb_shared_info in a
+  // kmalloc-1k object, so the send buffer holds as many skbs as Linux's does.
+  skb.truesize = 1024 + SKB_STRUCT_SIZE;
   skb.shinfo.gsoSegs = 0;
   skb.shinfo.gsoSize = 0;
   skb.shinfo.gsoType = 0;
