@@ -93,29 +93,19 @@ function tcp4GroReceive(held: SkBuff[], skb: SkBuff): number {
 
 /** tcp4_gro_complete: the merged packet is delivered as one checksum-verified segment train. */
 function tcp4GroComplete(skb: SkBuff): void {
+  // inet_gro_complete has already fixed the IP total length and header checksum.
   skb.ipSummed = CHECKSUM_UNNECESSARY;
-  // IP total length and checksum follow the merged size.
-  const iph = skb.networkHeader;
-  if (iph >= 0) {
-    const tot = skb.tail - iph;
-    skb.head[iph + 2] = tot >>> 8;
-    skb.head[iph + 3] = tot & 0xff;
-    skb.head[iph + 10] = skb.head[iph + 11] = 0;
-    const c = ipFastCsum(skb.head, iph, skb.head[iph] & 0xf);
-    skb.head[iph + 10] = c >>> 8;
-    skb.head[iph + 11] = c & 0xff;
-    const th = skb.transportHeader;
-    if ((skb.shinfo.gsoSegs || 1) > 1 && th >= 0) {
-      // tcp_gro_complete: a merged train leaves as CHECKSUM_PARTIAL with the pseudo-header sum
-      // in th->check, so a forwarding host can hand it to TSO or software GSO unchanged.
-      skb.shinfo.gsoType = SKB_GSO_TCPV4;
-      const pseudo = ~csumTcpudpMagic(u32(skb.head, iph + 12), u32(skb.head, iph + 16), skb.tail - th, IPPROTO_TCP, 0) & 0xffff;
-      skb.head[th + 16] = pseudo >>> 8;
-      skb.head[th + 17] = pseudo & 0xff;
-      skb.csumStart = th;
-      skb.csumOffset = 16;
-      skb.ipSummed = CHECKSUM_PARTIAL;
-    }
+  const iph = skb.networkHeader, th = skb.transportHeader;
+  if ((skb.shinfo.gsoSegs || 1) > 1 && iph >= 0 && th >= 0) {
+    // tcp_gro_complete: a merged train leaves as CHECKSUM_PARTIAL with the pseudo-header sum
+    // in th->check, so a forwarding host can hand it to TSO or software GSO unchanged.
+    skb.shinfo.gsoType = SKB_GSO_TCPV4;
+    const pseudo = ~csumTcpudpMagic(u32(skb.head, iph + 12), u32(skb.head, iph + 16), skb.tail - th, IPPROTO_TCP, 0) & 0xffff;
+    skb.head[th + 16] = pseudo >>> 8;
+    skb.head[th + 17] = pseudo & 0xff;
+    skb.csumStart = th;
+    skb.csumOffset = 16;
+    skb.ipSummed = CHECKSUM_PARTIAL;
   }
 }
 
