@@ -115,14 +115,3 @@ export async function runIn(ns: Netns, cmd: string, args: string[], timeoutMs: n
   const code = await waitExit(c, timeoutMs);
   return { code, out: io.out(), err: io.err() };
 }
-
-/**
- * Add `tc qdisc ... root netem <args>` on `dev`; returns null, or why the kernel cannot (a
- * kernel built without sch_netem is a missing capability, not a failed set-up).
- */
-export function addNetem(ns: Netns, dev: string, args: string[]): string | null {
-  const r = spawnSync('ip', ['netns', 'exec', ns.name, 'tc', 'qdisc', 'add', 'dev', dev, 'root', 'netem', ...args], { encoding: 'utf8', timeout: 10_000 });
-  if (r.status === 0) return null;
-  if (/unknown|not supported|No such file/i.test(r.stderr)) return `this kernel has no netem qdisc (${r.stderr.trim()})`;
-  throw new Error(`tc qdisc add dev ${dev} root netem failed: ${r.stderr.trim()}`);
-}
