@@ -236,8 +236,9 @@ describe('transmit', () => {
     expect(nic.readl(R.GPTC)).toBe(2);
   });
 
-  // An odd MSS puts every other segment's headers at an odd offset of the gather buffer.
-  test.each([[10_000, 1448], [7_777, 1001]])('TSO of %i bytes at MSS %i: segments with valid checksums, ids, sequence numbers and flags', (payload, mss) => {
+  // An odd MSS reads every other segment's payload from an odd host offset; a jumbo MSS
+  // builds segments larger than a wire frame buffer.
+  test.each([[10_000, 1448], [7_777, 1001], [9_000, 4_000]])('TSO of %i bytes at MSS %i: segments with valid checksums, ids, sequence numbers and flags', (payload, mss) => {
     const { nic, clock, tx, peerCap } = txRig();
     const f = buildFrame({ noCsum: true, payload, seq: 0xfffff000, flags: 0x18 | 0x01 | 0x80, id: 0xfffe });
     // TSO contract: the field holds the pseudo-header sum without the length.

@@ -220,15 +220,26 @@ export class Igb82576 implements PciDev, FrameSink {
 
   /** The MAC hands the finished frame b[off, off+len) to the PHY. */
   sendFrame(b: Uint8Array, off: number, len: number): void {
-    this.count(R.TPT, 1);
-    this.count(R.TOTL, len + 4);
-    if (this.port.send(b, len, off) < 0) return;
-    this.count(R.GPTC, 1);
-    this.count(R.GOTCL, len + 4);
-    if (b[off] & 1) {
-      if ((b[off] & b[off + 1] & b[off + 2] & b[off + 3] & b[off + 4] & b[off + 5]) === 0xff) this.count(R.BPTC, 1);
-      else this.count(R.MPTC, 1);
-    }
+    const group = b[off] & 1 ? (b[off] & b[off + 1] & b[off + 2] & b[off + 3] & b[off + 4] & b[off + 5]) === 0xff ? 2 : 1 : 0;
+    this.sent(this.port.send(b, len, off), len, group);
+  }
+
+  /** sendFrame of a frame built in a wire buffer (takeWireFrame at engine address `addr`), which the wire keeps. */
+  sendOwnedFrame(b: Uint8Array, len: number, addr: number): void {
+    const group = b[0] & 1 ? (b[0] & b[1] & b[2] & b[3] & b[4] & b[5]) === 0xff ? 2 : 1 : 0;
+    this.sent(this.port.sendOwned(b, len, addr), len, group);
+  }
+
+  /** Transmit statistics of a frame the PHY took (end >= 0) or dropped; group 2 broadcast, 1 multicast. */
+  private sent(end: number, len: number, group: number): void {
+    const st = this.stats;
+    st[(R.TPT - R.STATS_FIRST) >> 2]++;
+    st[(R.TOTL - R.STATS_FIRST) >> 2] += len + 4;
+    if (end < 0) return;
+    st[(R.GPTC - R.STATS_FIRST) >> 2]++;
+    st[(R.GOTCL - R.STATS_FIRST) >> 2] += len + 4;
+    if (group === 2) this.count(R.BPTC, 1);
+    else if (group === 1) this.count(R.MPTC, 1);
   }
 
   /** Run queue q's transmit engine at `delayMs` unless it is already due. */

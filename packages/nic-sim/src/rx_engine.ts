@@ -2,7 +2,7 @@
 // validation, DMA into the buffers of advanced one-buffer descriptors, write-back, interrupt.
 // A frame needing more descriptors than software has posted is dropped and counted (MPC, RNBC,
 // RQDPC), never held: the ring keeps going once software refills it.
-import { csumFinish, onesSum, onesSumEngine, pseudoSum } from './csum.js';
+import { csumFinish, onesSum, onesSumBytes, onesSumEngine } from './csum.js';
 import { rd32, wr32, type Igb82576 } from './igb82576.js';
 import * as R from './regs.js';
 import { toeplitzHashTable, toeplitzTable } from './toeplitz.js';
@@ -61,7 +61,7 @@ export function rxFrame(d: Igb82576, b: Uint8Array, len: number, addr: number): 
       }
       if (d.rxcsum & R.RXCSUM_IPOFL) {
         status |= R.RXD_STAT_IPCS;
-        if (csumFinish(onesSum(b, 14, ihl, 0)) !== 0) status |= R.RXD_ERR_IPE;
+        if (csumFinish(onesSumBytes(b, 14, ihl, 0)) !== 0) status |= R.RXD_ERR_IPE;
       }
       if (d.rxcsum & R.RXCSUM_TUOFL && pktType & (R.RXD_PKTTYPE_TCP | R.RXD_PKTTYPE_UDP)) {
         const l4len = tot - ihl;
@@ -69,7 +69,8 @@ export function rxFrame(d: Igb82576, b: Uint8Array, len: number, addr: number): 
         // A zero UDP checksum means "none" (RFC 768): nothing to validate.
         if (tcp || b[l4 + 6] !== 0 || b[l4 + 7] !== 0) {
           status |= tcp ? R.RXD_STAT_TCPCS : R.RXD_STAT_UDPCS;
-          const ps = pseudoSum(b, 14, proto, l4len);
+          // The pseudo-header (RFC 793 §3.1): addresses, protocol, L4 length.
+          const ps = onesSumBytes(b, 26, 8, proto + l4len);
           if (csumFinish(addr >= 0 ? onesSumEngine(addr + l4, l4len, ps) : onesSum(b, l4, l4len, ps)) !== 0) {
             status |= R.RXD_ERR_L4E;
           }

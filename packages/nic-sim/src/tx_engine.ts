@@ -1,15 +1,20 @@
 // Transmit path of the 82576 model (datasheet 7.2): fetch advanced descriptors from TDH to TDT,
-// remember context descriptors, gather a packet's data descriptors up to EOP, apply checksum
+// remember context descriptors, collect a packet's data descriptors up to EOP, apply checksum
 // offload or TSO (tx_offload.ts), put the frames on the wire, write DD back where RS asks,
 // raise the queue's cause. One packet per run: the next run waits until the wire is free, so a
 // stack that sends faster than the link fills the ring, as on real hardware.
+//
+// The DMA engine reads each buffer once, straight into the frame the MAC sends: a frame that
+// fits a wire buffer is built in one (the wire takes it without a copy), and TSO copies each
+// segment's payload from host memory into its own frame behind a copy of the headers.
 import { rd32, type Igb82576 } from './igb82576.js';
-import { gatherBuffer } from './csum_simd.js';
+import { GATHER_ADDR, gatherBuffer } from './csum_simd.js';
 import * as R from './regs.js';
-import { txChecksum, tsoSegment } from './tx_offload.js';
+import { TxGather, txChecksum, tsoSegment } from './tx_offload.js';
+import { WIRE_FRAME_LEN, takeWireFrame, takenFrameAddr } from './wire.js';
 
-/** Gather buffer: the 82576 accepts TSO packets up to 256 KiB. It is checksum-engine memory. */
-const pkt = gatherBuffer;
+/** The data buffers of the packet being sent (one engine, runs never overlap). */
+const gather = new TxGather();
 
 /** Process one packet of queue q; returns the delay (ms) before the next run, or -1 if idle. */
 export function txProcess(d: Igb82576, q: number): number {
@@ -23,9 +28,7 @@ export function txProcess(d: Igb82576, q: number): number {
   const ro = d.dma.resolvedOff;
 
   let i = head, first = -1, plen = 0, cmd0 = 0, olinfo0 = 0, eop = false, bad = false;
-  // A one-buffer packet with no offload is read where it lies (the MAC streams it out of host
-  // memory); anything the engine must gather or rewrite is copied into its buffer.
-  let direct: Uint8Array | null = null, directOff = 0;
+  gather.reset();
   while (i !== tail) {
     const o = ro + (i << 4);
     const ctl = rd32(ring, o + 8);
@@ -44,14 +47,9 @@ export function txProcess(d: Igb82576, q: number): number {
       olinfo0 = rd32(ring, o + 12);
     }
     const n = ctl & 0xffff;
-    if (plen + n <= pkt.length) {
+    if (plen + n <= gatherBuffer.length) {
       const src = d.dma.resolve(rd32(ring, o) + rd32(ring, o + 4) * 0x100000000, n);
-      if (src === null) bad = true;
-      else if (plen === 0 && ctl & R.TXD_DCMD_EOP && !(ctl & R.TXD_DCMD_TSE) &&
-        (olinfo0 & (R.TXD_POPTS_IXSM | R.TXD_POPTS_TXSM)) === 0 && (n >= 60 || !(d.tctl & R.TCTL_PSP))) {
-        direct = src;
-        directOff = d.dma.resolvedOff;
-      } else pkt.set(src.subarray(d.dma.resolvedOff, d.dma.resolvedOff + n), plen);
+      if (src === null || !gather.add(src, d.dma.resolvedOff, n)) bad = true;
     } else bad = true;
     plen += n;
     i = next;
@@ -69,17 +67,23 @@ export function txProcess(d: Igb82576, q: number): number {
   if (!bad) {
     const popts = olinfo0 & (R.TXD_POPTS_IXSM | R.TXD_POPTS_TXSM);
     const ctx = (q << 3) + (((olinfo0 >> 4) & 1) << 2);
-    if (direct !== null) d.sendFrame(direct, directOff, plen);
-    else if (cmd0 & R.TXD_DCMD_TSE) tsoSegment(d, pkt, plen, ctx, popts);
-    else {
-      if (popts !== 0) txChecksum(d, pkt, plen, ctx, popts);
-      if (plen < 60 && d.tctl & R.TCTL_PSP) {
-        pkt.fill(0, plen, 60);
-        plen = 60;
-      }
-      d.sendFrame(pkt, 0, plen);
+    if (cmd0 & R.TXD_DCMD_TSE) tsoSegment(d, gather, plen, ctx, popts);
+    else if (gather.n === 1 && popts === 0 && (plen >= 60 || !(d.tctl & R.TCTL_PSP))) {
+      // One buffer and nothing to rewrite: the MAC streams it out of host memory.
+      d.sendFrame(gather.buf[0], gather.off[0], plen);
+    } else {
+      const flen = plen < 60 && d.tctl & R.TCTL_PSP ? 60 : plen;
+      const own = flen <= WIRE_FRAME_LEN;
+      const f = own ? takeWireFrame() : gatherBuffer;
+      const addr = own ? takenFrameAddr() : GATHER_ADDR;
+      gather.copy(0, f, 0, plen);
+      if (popts !== 0) txChecksum(d, f, addr, plen, ctx, popts);
+      if (flen > plen) f.fill(0, plen, flen);
+      if (own) d.sendOwnedFrame(f, flen, addr);
+      else d.sendFrame(f, 0, flen);
     }
   }
+  gather.reset();
   for (let j = first; j !== i; j = j + 1 === count ? 0 : j + 1) {
     const o = ro + (j << 4);
     if (rd32(ring, o + 8) & R.TXD_DCMD_RS) ring[o + 12] |= R.TXD_STAT_DD;

@@ -2,7 +2,7 @@ import { createVirtualClock } from '@knet/softirq';
 import { describe, expect, test } from 'vitest';
 import { BCAST, buildFrame, Capture, MAC_A, MAC_B } from './test/frames.js';
 import { engineView } from './csum_simd.js';
-import { Cable, LearningSwitch, Port, WIRE_OVERHEAD } from './wire.js';
+import { Cable, LearningSwitch, Port, WIRE_FRAME_LEN, WIRE_OVERHEAD, takeWireFrame, takenFrameAddr } from './wire.js';
 
 const MAC_C = new Uint8Array([0x02, 0, 0, 0, 0, 0xc]);
 
@@ -63,6 +63,26 @@ describe('cable', () => {
     a.send(new Uint8Array(20), 20);
     clock.runUntilIdle();
     expect(rx.times[0]).toBeCloseTo(((60 + WIRE_OVERHEAD) * 8) / 1e5, 9);
+  });
+
+  test('sendOwned hands a built frame over without a copy; a dropped one goes back to the pool', () => {
+    const clock = createVirtualClock({ seed: 1 });
+    const rx = new Capture();
+    const a = new Port('a', new Capture());
+    const c = new Cable(clock, a, new Port('b', rx));
+    const f = buildFrame({ id: 7 });
+    const buf = takeWireFrame();
+    expect(buf.length).toBe(WIRE_FRAME_LEN);
+    buf.set(f);
+    expect(a.sendOwned(buf, f.length, takenFrameAddr())).toBeGreaterThan(0);
+    clock.runUntilIdle();
+    expect(rx.frames).toEqual([f]);
+    // Delivered: the buffer is free again and is the next one handed out.
+    expect(takeWireFrame()).toBe(buf);
+    c.setCarrier(false);
+    expect(a.sendOwned(buf, f.length, takenFrameAddr())).toBe(-1);
+    expect(a.stats.txDropped).toBe(1);
+    expect(takeWireFrame()).toBe(buf);
   });
 
   test('carrier loss drops sends and what is in flight, and tells both ends', () => {

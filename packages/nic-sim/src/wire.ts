@@ -73,7 +73,24 @@ export class Port {
       this.stats.txDropped++;
       return -1;
     }
-    const end = l.transmit(bytes, len, off);
+    return this.sent(l.transmit(bytes, len, off), len);
+  }
+
+  /**
+   * Put a frame built in a buffer from takeWireFrame on the wire, as send does but without a
+   * copy: the buffer belongs to the wire from now on, whatever the result.
+   */
+  sendOwned(buf: Uint8Array, len: number, engineAddr: number): number {
+    const l = this.link;
+    if (l === null || !this.carrier) {
+      recycleFrame(buf, engineAddr);
+      this.stats.txDropped++;
+      return -1;
+    }
+    return this.sent(l.transmitOwned(buf, len, engineAddr), len);
+  }
+
+  private sent(end: number, len: number): number {
     if (end < 0) this.stats.txDropped++;
     else {
       this.stats.txFrames++;
@@ -123,6 +140,30 @@ function takeFrame(): Uint8Array {
   if (framePool.length === 0) return newFrame();
   framePendingAddr = framePoolAddr.pop()!;
   return framePool.pop()!;
+}
+
+/** Back to the pool: a buffer of the pool's size that is no longer in flight. */
+function recycleFrame(buf: Uint8Array, addr: number): void {
+  if (buf.length === POOL_BUF && framePool.length < FRAME_POOL_MAX) {
+    framePool.push(buf);
+    framePoolAddr.push(addr);
+  }
+}
+
+/** The size of a wire frame buffer: frames up to this long can be built in one (sendOwned). */
+export const WIRE_FRAME_LEN = POOL_BUF;
+
+/**
+ * A free wire frame buffer of WIRE_FRAME_LEN bytes for a MAC to build its next frame in; its
+ * checksum-engine address (-1: none) is then takenFrameAddr(). Hand it to Port.sendOwned.
+ */
+export function takeWireFrame(): Uint8Array {
+  return takeFrame();
+}
+
+/** The engine address of the buffer takeWireFrame returned last. */
+export function takenFrameAddr(): number {
+  return framePendingAddr;
 }
 
 /** One direction of a link: serialization, queueing, delay and impairment. */
@@ -176,41 +217,71 @@ export class LinkDir {
   }
 
   transmit(bytes: Uint8Array, len: number, off: number): number {
-    const now = this.clock.now();
-    const start = this.busyUntil > now ? this.busyUntil : now;
-    if ((start - now) * this.speedMbps * 125 > this.limitBytes) {
-      this.tailDrops++;
+    if (this.tailDrop()) return -1;
+    let buf: Uint8Array, addr = -1;
+    if (len > POOL_BUF) buf = new Uint8Array(len);
+    else {
+      buf = takeFrame();
+      addr = framePendingAddr;
+    }
+    buf.set(off === 0 && len === bytes.length ? bytes : bytes.subarray(off, off + len));
+    return this.transmitOwned(buf, len, addr);
+  }
+
+  /** transmit of a frame already in a wire buffer (takeWireFrame), which the link now owns. */
+  transmitOwned(buf: Uint8Array, len: number, addr: number): number {
+    if (this.tailDrop()) {
+      recycleFrame(buf, addr);
       return -1;
     }
-    const end = start + this.wireTime(len);
+    const now = this.clock.now();
+    const end = (this.busyUntil > now ? this.busyUntil : now) + this.wireTime(len);
     this.busyUntil = end;
     let at = end + this.delayMs;
     if (this.loss > 0 && this.clock.random() < this.loss) {
       this.lost++;
+      recycleFrame(buf, addr);
       return end;
     }
     if (this.reorder > 0 && this.clock.random() < this.reorder) {
       this.reordered++;
       at += this.reorderMs;
     }
-    const copy = this.enqueue(bytes, off, len, at);
+    this.enqueue(buf, len, at, addr);
     if (this.corrupt > 0 && this.clock.random() < this.corrupt && len > 0) {
       this.corrupted++;
       const bit = Math.floor(this.clock.random() * len * 8);
-      copy[bit >> 3] ^= 1 << (bit & 7);
+      buf[bit >> 3] ^= 1 << (bit & 7);
     }
     if (this.dup > 0 && this.clock.random() < this.dup) {
       this.duplicated++;
-      this.enqueue(copy, 0, len, at);
+      let copy: Uint8Array, caddr = -1;
+      if (len > POOL_BUF) copy = new Uint8Array(len);
+      else {
+        copy = takeFrame();
+        caddr = framePendingAddr;
+      }
+      copy.set(buf.subarray(0, len));
+      this.enqueue(copy, len, at, caddr);
     }
     return end;
+  }
+
+  /** Whether a frame sent now finds the queue in front of the wire over its limit (counted). */
+  private tailDrop(): boolean {
+    const now = this.clock.now();
+    if ((this.busyUntil - now) * this.speedMbps * 125 > this.limitBytes) {
+      this.tailDrops++;
+      return true;
+    }
+    return false;
   }
 
   /** Carrier loss: what is on the wire never arrives. */
   flush(): void {
     for (let k = 0; k < this.count; k++) {
       const i = (this.head + k) & this.mask;
-      this.recycle(this.fBuf[i], this.fAddr[i]);
+      recycleFrame(this.fBuf[i], this.fAddr[i]);
       this.fBuf[i] = NO_FRAME;
     }
     this.lost += this.count;
@@ -220,14 +291,7 @@ export class LinkDir {
     this.evAt = Infinity;
   }
 
-  private enqueue(bytes: Uint8Array, off: number, len: number, at: number): Uint8Array {
-    let buf: Uint8Array, addr = -1;
-    if (len > POOL_BUF) buf = new Uint8Array(len);
-    else {
-      buf = takeFrame();
-      addr = framePendingAddr;
-    }
-    buf.set(off === 0 && len === bytes.length ? bytes : bytes.subarray(off, off + len));
+  private enqueue(buf: Uint8Array, len: number, at: number, addr: number): void {
     if (this.count === this.fAt.length) this.grow();
     // Arrival order: a reordered (delayed) frame lets later ones move in front of it.
     const m = this.mask;
@@ -247,7 +311,6 @@ export class LinkDir {
     this.fAddr[i] = addr;
     this.count++;
     this.arm();
-    return buf;
   }
 
   /** Double the ring, oldest frame first at index 0. */
@@ -295,16 +358,9 @@ export class LinkDir {
       this.head = (h + 1) & this.mask;
       this.count--;
       this.to.deliver(buf, len, addr);
-      this.recycle(buf, addr);
+      recycleFrame(buf, addr);
     }
     this.arm();
-  }
-
-  private recycle(buf: Uint8Array, addr: number): void {
-    if (buf.length === POOL_BUF && framePool.length < FRAME_POOL_MAX) {
-      framePool.push(buf);
-      framePoolAddr.push(addr);
-    }
   }
 }
 
