@@ -44,18 +44,24 @@ export function rxFrame(d: Igb82576, b: Uint8Array, len: number, addr: number): 
           toeplitzTable(d.rssKey, d.rssTable, 12);
           d.rssTableValid = true;
         }
-        // Hash input (7.1.2.8.1): source address, destination address, source port, dest port.
-        for (let i = 0; i < 8; i++) hashIn[i] = b[26 + i];
-        for (let i = 0; i < 4; i++) hashIn[8 + i] = b[l4 + i];
+        // Hash input (7.1.2.8.1): source address, destination address, source port, dest port;
+        // without IP options the four lie back to back in the frame.
+        let hin = b, ho = 26;
+        if (ihl !== 20) {
+          for (let i = 0; i < 8; i++) hashIn[i] = b[26 + i];
+          for (let i = 0; i < 4; i++) hashIn[8 + i] = b[l4 + i];
+          hin = hashIn;
+          ho = 0;
+        }
         if (pktType & R.RXD_PKTTYPE_TCP && d.mrqc & R.MRQC_RSS_FIELD_IPV4_TCP) {
           rssType = R.RXD_RSSTYPE_IPV4_TCP;
-          hash = toeplitzHashTable(d.rssTable, hashIn, 0, 12);
+          hash = toeplitzHashTable(d.rssTable, hin, ho, 12);
         } else if (pktType & R.RXD_PKTTYPE_UDP && d.mrqc & R.MRQC_RSS_FIELD_IPV4_UDP) {
           rssType = R.RXD_RSSTYPE_IPV4_UDP;
-          hash = toeplitzHashTable(d.rssTable, hashIn, 0, 12);
+          hash = toeplitzHashTable(d.rssTable, hin, ho, 12);
         } else if (d.mrqc & R.MRQC_RSS_FIELD_IPV4) {
           rssType = R.RXD_RSSTYPE_IPV4;
-          hash = toeplitzHashTable(d.rssTable, hashIn, 0, 8);
+          hash = toeplitzHashTable(d.rssTable, hin, ho, 8);
         }
         if (rssType !== 0) q = d.reta[hash & 0x7f] & 0xf;
       }

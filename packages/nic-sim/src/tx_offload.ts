@@ -146,6 +146,17 @@ export function tsoSegment(d: Igb82576, g: TxGather, len: number, ctx: number, p
   const seq0 = ((b0[l4 + 4] << 24) | (b0[l4 + 5] << 16) | (b0[l4 + 6] << 8) | b0[l4 + 7]) >>> 0;
   const flags0 = b0[l4 + 13];
   const seed = (b0[l4 + 16] << 8) | b0[l4 + 17];
+  // Segments' IP headers differ only in total length and id: sum the rest once, add those per segment.
+  const ipsum = ipv4 && (popts & R.TXD_POPTS_IXSM) !== 0;
+  let ipBase = 0;
+  if (ipv4) {
+    put16(b0, ip + 2, 0);
+    put16(b0, ip + 4, 0);
+    if (ipsum) {
+      put16(b0, ip + 10, 0);
+      ipBase = onesSumBytes(b0, ip, iplen, 0);
+    }
+  }
   d.count(R.TSCTC, 1);
   for (let off = 0, k = 0; off < payload; off += mss, k++) {
     const n = payload - off < mss ? payload - off : mss;
@@ -157,9 +168,10 @@ export function tsoSegment(d: Igb82576, g: TxGather, len: number, ctx: number, p
     b.set(tmplView);
     g.copy(hdr + off, b, hdr, n);
     if (ipv4) {
-      put16(b, ip + 2, iplen + l4len + n);
-      put16(b, ip + 4, (id0 + k) & 0xffff);
-      if (popts & R.TXD_POPTS_IXSM) ipHeaderCsum(b, ip, iplen);
+      const tot = iplen + l4len + n, id = (id0 + k) & 0xffff;
+      put16(b, ip + 2, tot);
+      put16(b, ip + 4, id);
+      if (ipsum) put16(b, ip + 10, csumFinish(ipBase + tot + id));
     }
     const seq = (seq0 + off) >>> 0;
     b[l4 + 4] = seq >>> 24;
