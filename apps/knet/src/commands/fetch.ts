@@ -77,7 +77,8 @@ export async function runFetch(opts: FetchOpts, io: Io, json: boolean): Promise<
           port: Number(opts.url.port || 80),
           path: `${opts.url.pathname}${opts.url.search}`,
           headers: { Connection: 'close', ...(opts.range ? { Range: `bytes=${opts.range}` } : {}) },
-          agent: false,
+          // No agent: with `agent: false` Node makes a fresh Agent, which ignores createConnection
+          // and dials through the kernel's own sockets instead of knet.
           createConnection: () => th.api.knetConnect(th.task, { host: opts.url.hostname, port: Number(opts.url.port || 80) }) as never,
         },
         (res) => {
