@@ -1,7 +1,8 @@
 // netem on a namespace's device: the kernel's sch_netem when it has one, else the same
 // impairment from nfq_netem.py, a user-space delay line fed by an iptables NFQUEUE rule on the
 // device's egress (for kernels built without CONFIG_NET_SCH_NETEM). Either way the packets the
-// kernel sends out of `dev` are delayed, lost, reordered and duplicated as netem would.
+// kernel sends out of `dev` are delayed, lost, reordered and duplicated as netem would; the
+// delay line sees IPv4 only, so ARP passes it untouched.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Netns } from './netns.js';
