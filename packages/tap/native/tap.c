@@ -20,6 +20,8 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "offload.h"
+
 #define MAX_IOV 24
 
 static napi_value make_int(napi_env env, int64_t v) {
@@ -174,19 +176,21 @@ static napi_value Read2(napi_env env, napi_callback_info info) {
   return make_int(env, r < 0 ? -errno : r);
 }
 
-// readBatch(fd, buf, off, len, slot, lens, max) → frames | -errno: up to `max` frames, one read
-// each, packed back to back into the window while at least `slot` bytes (the largest frame)
-// are left. lens (an Int32Array of max + 1) gets each frame's length, then at lens[count] why
-// the batch ended: -EAGAIN when the queue is empty, another -errno on a read error, 0 when
-// `max` or the window was reached (more frames may be queued). A batch that ends on an error
-// before its first frame returns that error instead. One call per NAPI round instead of a
-// crossing per frame plus one for the final EAGAIN.
+// readBatch(fd, buf, off, len, slot, lens, max, csum) → frames | -errno: up to `max` frames, one
+// read each, packed back to back into the window while at least `slot` bytes (the largest
+// frame) are left. lens (an Int32Array of max + 1) gets each frame's length, then at
+// lens[count] why the batch ended: -EAGAIN when the queue is empty, another -errno on a read
+// error, 0 when `max` or the window was reached (more frames may be queued). A batch that ends
+// on an error before its first frame returns that error instead. One call per NAPI round
+// instead of a crossing per frame plus one for the final EAGAIN. With `csum` (a Uint8Array of
+// `max`, or null) each frame's TCP/UDP checksum is verified as RXCSUM hardware would:
+// csum[i] is RXCSUM_NONE, _OK or _BAD.
 static napi_value ReadBatch(napi_env env, napi_callback_info info) {
-  napi_value argv[7];
+  napi_value argv[8];
   int32_t fd, slot, max;
   uint8_t* p;
   size_t n;
-  if (get_args(env, info, 7, argv) || get_i32(env, argv[0], &fd) || get_window(env, argv[1], argv[2], argv[3], &p, &n) ||
+  if (get_args(env, info, 8, argv) || get_i32(env, argv[0], &fd) || get_window(env, argv[1], argv[2], argv[3], &p, &n) ||
       get_i32(env, argv[4], &slot) || get_i32(env, argv[6], &max) || slot <= 0 || max < 0)
     return make_int(env, -EINVAL);
   napi_typedarray_type type;
@@ -196,6 +200,15 @@ static napi_value ReadBatch(napi_env env, napi_callback_info info) {
       count < (size_t)max + 1)
     return make_int(env, -EINVAL);
   int32_t* lens = data;
+  uint8_t* csum = NULL;
+  napi_valuetype ct;
+  if (napi_typeof(env, argv[7], &ct) != napi_ok) return make_int(env, -EINVAL);
+  if (ct != napi_null && ct != napi_undefined) {
+    if (napi_get_typedarray_info(env, argv[7], &type, &count, &data, NULL, NULL) != napi_ok || type != napi_uint8_array ||
+        count < (size_t)max)
+      return make_int(env, -EINVAL);
+    csum = data;
+  }
   int32_t got = 0;
   size_t used = 0;
   int32_t why = 0;
@@ -206,6 +219,7 @@ static napi_value ReadBatch(napi_env env, napi_callback_info info) {
       why = -errno;
       break;
     }
+    if (csum != NULL) csum[got] = (uint8_t)rx_csum_check(p + used, (size_t)r);
     lens[got++] = (int32_t)r;
     used += (size_t)r;
   }
@@ -404,6 +418,10 @@ typedef struct {
   pthread_cond_t cv;
   pthread_t thread;
   int started, stop, idle, full, closed;
+  // Records carry a virtio_net_hdr the fd does not take: finish each frame (offload.c).
+  int soft;
+  // The JS thread's gather buffer for a frame finished inline (soft mode).
+  uint8_t* scratch;
   // Counted by the writer: frames and bytes written, failed writes and the last errno.
   double frames, bytes, errors;
   int last_err;
@@ -421,6 +439,7 @@ static void tx_unref(tx_ring* r) {
   if (--r->refs > 0) return;
   pthread_mutex_destroy(&r->mu);
   pthread_cond_destroy(&r->cv);
+  free(r->scratch);
   free(r->buf);
   free(r);
 }
@@ -430,9 +449,9 @@ static void tx_async_closed(uv_handle_t* h) {
 }
 
 // One frame, whole: a TAP takes a frame per write or fails it; EAGAIN waits for room.
-static int tx_write(tx_ring* r, const uint8_t* p, size_t n) {
+static int tx_writev(tx_ring* r, const struct iovec* iov, int cnt) {
   for (int tries = 0; tries < 100; tries++) {
-    ssize_t w = write(r->fd, p, n);
+    ssize_t w = writev(r->fd, iov, cnt);
     if (w >= 0) return 0;
     if (errno == EINTR) continue;
     if (errno != EAGAIN) return -errno;
@@ -441,6 +460,10 @@ static int tx_write(tx_ring* r, const uint8_t* p, size_t n) {
     poll(&pfd, 1, 10);
   }
   return -EAGAIN;
+}
+
+static int tx_emit(void* ctx, const struct iovec* iov, int cnt) {
+  return tx_writev(ctx, iov, cnt);
 }
 
 static void* tx_main(void* arg) {
@@ -465,13 +488,27 @@ static void* tx_main(void* arg) {
         tail += r->cap - at;
         continue;
       }
-      int e = tx_write(r, r->buf + at + 4, len);
-      if (e < 0) {
-        errors++;
-        last = -e;
+      uint8_t* rec = r->buf + at + 4;
+      if (r->soft) {
+        size_t nb = 0;
+        int e = len >= VNET_HDR_LEN ? vnet_finish(rec, rec + VNET_HDR_LEN, len - VNET_HDR_LEN, tx_emit, r, &nb) : -EINVAL;
+        if (e < 0) {
+          errors++;
+          last = -e;
+        } else {
+          frames += e;
+          bytes += (double)nb;
+        }
       } else {
-        frames++;
-        bytes += len;
+        struct iovec iov = {rec, len};
+        int e = tx_writev(r, &iov, 1);
+        if (e < 0) {
+          errors++;
+          last = -e;
+        } else {
+          frames++;
+          bytes += len;
+        }
       }
       tail += TX_ALIGN(4 + (size_t)len);
     }
@@ -552,13 +589,16 @@ static tx_ring* get_tx(napi_env env, napi_value v) {
   return data;
 }
 
-// txStart(fd, bytes, cb()) → ring | -errno: a ring of `bytes` and its writer thread; cb runs
-// when a full ring has half its room back.
+// txStart(fd, bytes, cb(), soft) → ring | -errno: a ring of `bytes` and its writer thread; cb
+// runs when a full ring has half its room back. With `soft`, every frame comes behind a
+// virtio_net_hdr that the ring finishes itself (checksum, TSO) because the fd takes none.
 static napi_value TxStart(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
+  napi_value argv[4];
   int32_t fd, bytes;
-  if (get_args(env, info, 3, argv) || get_i32(env, argv[0], &fd) || get_i32(env, argv[1], &bytes) || bytes < 65536)
+  bool soft = false;
+  if (get_args(env, info, 4, argv) || get_i32(env, argv[0], &fd) || get_i32(env, argv[1], &bytes) || bytes < 65536)
     return make_int(env, -EINVAL);
+  napi_get_value_bool(env, argv[3], &soft);
   uv_loop_t* loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return make_int(env, -EINVAL);
   tx_ring* r = calloc(1, sizeof *r);
@@ -570,6 +610,12 @@ static napi_value TxStart(napi_env env, napi_callback_info info) {
   }
   r->fd = fd;
   r->cap = (size_t)bytes & ~(size_t)7;
+  r->soft = soft;
+  if (soft && (r->scratch = malloc(VNET_HDR_LEN + 65536 + 64)) == NULL) {
+    free(r->buf);
+    free(r);
+    return make_int(env, -ENOMEM);
+  }
   r->env = env;
   r->refs = 1;
   pthread_mutex_init(&r->mu, NULL);
@@ -607,7 +653,13 @@ static napi_value TxStart(napi_env env, napi_callback_info info) {
 
 // txSend(ring, parts, count, inline) → bytes written inline | 0 queued | -ENOBUFS full | -errno.
 // parts holds `count` triplets as for writev. With `inline` and nothing queued or being
-// written, the frame is written now (one writev) and its length returned.
+// written, the frame is written now (one writev) and its length returned; a soft ring does
+// that only for a frame that is not a super-frame (segmenting one is the writer's work).
+static int inline_emit(void* ctx, const struct iovec* iov, int cnt) {
+  ssize_t w = writev(*(int*)ctx, iov, cnt);
+  return w < 0 ? -errno : 0;
+}
+
 static napi_value TxSend(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   int32_t count;
@@ -632,9 +684,21 @@ static napi_value TxSend(napi_env env, napi_callback_info info) {
   size_t head = r->head, used = head - r->tail;
   int empty = used == 0 && r->idle;
   pthread_mutex_unlock(&r->mu);
-  if (inl && empty) {
+  if (inl && empty && !r->soft) {
     ssize_t w = writev(r->fd, iov, count);
     return make_int(env, w < 0 ? -errno : w);
+  }
+  if (inl && empty && iov[0].iov_len == VNET_HDR_LEN && ((uint8_t*)iov[0].iov_base)[1] == 0 &&
+      len <= VNET_HDR_LEN + 65536) {
+    uint8_t* f = r->scratch;
+    size_t o = 0;
+    for (int i = 1; i < count; i++) {
+      memcpy(f + o, iov[i].iov_base, iov[i].iov_len);
+      o += iov[i].iov_len;
+    }
+    size_t nb = 0;
+    int e = vnet_finish(iov[0].iov_base, f, o, inline_emit, &r->fd, &nb);
+    return make_int(env, e < 0 ? e : (int64_t)nb);
   }
   size_t at = head % r->cap;
   size_t waste = r->cap - at < rec ? r->cap - at : 0;

@@ -20,21 +20,24 @@ export interface TapAddon {
    * Up to `max` frames read back to back into `buf` from `off` while `slot` bytes are left;
    * their lengths go to `lens` (max + 1 entries) and, after the last, why the batch ended:
    * -EAGAIN (empty), another -errno, or 0 (more may be queued). The frame count, or the
-   * -errno that ended a batch before its first frame.
+   * -errno that ended a batch before its first frame. With `csum` (max entries) each frame's
+   * TCP/UDP checksum is verified: RXCSUM_NONE (not checked), _OK or _BAD.
    */
-  readBatch(fd: number, buf: Uint8Array, off: number, len: number, slot: number, lens: Int32Array, max: number): number;
+  readBatch(fd: number, buf: Uint8Array, off: number, len: number, slot: number, lens: Int32Array, max: number, csum: Uint8Array | null): number;
   write(fd: number, buf: Uint8Array, off: number, len: number): number;
   /** `parts` holds `count` triplets: buffer, offset, length. */
   writev(fd: number, parts: (Uint8Array | number)[], count: number): number;
   close(fd: number): number;
   /**
    * A transmit ring of `bytes` with its writer thread on `fd`; `onRoom` runs when a ring that
-   * refused a frame (-ENOBUFS) has half its room back.
+   * refused a frame (-ENOBUFS) has half its room back. With `soft` every frame is sent behind
+   * a virtio_net_hdr that the ring applies itself (checksum, TSO): the fd takes plain frames.
    */
-  txStart(fd: number, bytes: number, onRoom: () => void): TxRing | number;
+  txStart(fd: number, bytes: number, onRoom: () => void, soft: boolean): TxRing | number;
   /**
    * Copy one frame (`count` triplets as for writev) into the ring: 0 when queued. With
-   * `inline` and nothing queued, it is written at once instead and its length returned.
+   * `inline` and nothing queued, it is written at once instead and its length returned (a
+   * soft ring writes a super-frame's segments from its thread only).
    * -ENOBUFS when the ring is full, or the write's -errno.
    */
   txSend(ring: TxRing, parts: (Uint8Array | number)[], count: number, inline: boolean): number;

@@ -16,3 +16,6 @@ export const VNET_FLAGS = 0, VNET_GSO_TYPE = 1, VNET_HDR_LEN = 2, VNET_GSO_SIZE 
 
 /** uv_poll event bits, as the addon reports them. */
 export const POLL_READABLE = 1, POLL_WRITABLE = 2;
+
+/** The addon's receive checksum verdicts (native/offload.h). */
+export const RXCSUM_NONE = 0, RXCSUM_OK = 1, RXCSUM_BAD = 2;

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import type { Net, NetDevice, PacketType, SkBuff } from '@knet/include';
 import {
-  CHECKSUM_PARTIAL, ETH_P_ARP, ETH_P_IP, NET_RX_SUCCESS, NET_XMIT_SUCCESS,
+  CHECKSUM_NONE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, ETH_P_ARP, ETH_P_IP, NET_RX_SUCCESS, NET_XMIT_SUCCESS,
+  NETIF_F_HW_CSUM, NETIF_F_RXCSUM, NETIF_F_TSO, SKB_GSO_TCPV4,
 } from '@knet/include';
 import {
   allocNet, devAddPack, devGetStats, devOpen, devQueueXmit, ethAddrToString, ethHeader, netifTxQueueStopped,
@@ -103,6 +104,46 @@ function sendUdp(dev: NetDevice, dmac: Uint8Array, dport: number, payload: Uint8
   skb.networkHeader = ip;
   skb.transportHeader = udp;
   ethHeader(skb, dev, ETH_P_IP, dmac, null, ulen + 20);
+  skb.dev = dev;
+  return devQueueXmit(skb);
+}
+
+const TCP_FIN = 0x01, TCP_PSH = 0x08, TCP_ACK = 0x10, TCP_CWR = 0x80;
+
+/** One TCP super-frame knet → kernel (IP id 0x1234, seq 1000), its checksum left to the device. */
+function sendTcpGso(dev: NetDevice, dmac: Uint8Array, payload: Uint8Array, mss: number, flags: number): number {
+  const skb = allocSkb(256 + payload.length);
+  skbReserve(skb, 64 + 14);
+  const ip = skbPut(skb, 40 + payload.length);
+  const b = skb.head;
+  b.fill(0, ip, ip + 40);
+  const th = ip + 20;
+  b[ip] = 0x45;
+  putUint16(b, ip + 2, 40 + payload.length);
+  putUint16(b, ip + 4, 0x1234);
+  b[ip + 6] = 0x40;
+  b[ip + 8] = 64;
+  b[ip + 9] = 6;
+  putUint32(b, ip + 12, KNET_IP);
+  putUint32(b, ip + 16, KERNEL_IP);
+  putUint16(b, ip + 10, ipFastCsum(b, ip, 5));
+  putUint16(b, th, 40001);
+  putUint16(b, th + 2, 9999);
+  putUint32(b, th + 4, 1000);
+  putUint32(b, th + 8, 1);
+  b[th + 12] = 5 << 4;
+  b[th + 13] = flags;
+  putUint16(b, th + 14, 65535);
+  b.set(payload, th + 20);
+  skb.ipSummed = CHECKSUM_PARTIAL;
+  skb.csumStart = th;
+  skb.csumOffset = 16;
+  skb.networkHeader = ip;
+  skb.transportHeader = th;
+  skb.shinfo.gsoSize = mss;
+  skb.shinfo.gsoType = SKB_GSO_TCPV4;
+  skb.shinfo.gsoSegs = Math.ceil(payload.length / mss);
+  ethHeader(skb, dev, ETH_P_IP, dmac, null, 40 + payload.length);
   skb.dev = dev;
   return devQueueXmit(skb);
 }
@@ -420,6 +461,107 @@ print(n, ordered, flush=True)
       // Written synchronously: counted before anything else runs.
       expect(devGetStats(dev).txPackets).toBe(50);
       await waitFor('the kernel to count them', () => kernelStats(ns, 'ktap7').rx >= before + 50, 5000, 20);
+    } finally {
+      tapClose(dev);
+    }
+  });
+
+  // Prints, as hex, each TCP/IPv4 frame arriving on the interface from knet (up to argv[2]).
+  const SNIFF_PY = `
+import select, socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+s.bind((sys.argv[1], 0))
+print("sniffing", file=sys.stderr, flush=True)
+want, n, end = int(sys.argv[2]), 0, time.monotonic() + 5
+while n < want and time.monotonic() < end:
+    if not select.select([s], [], [], 0.2)[0]: continue
+    f, addr = s.recvfrom(70000)
+    if addr[2] == socket.PACKET_OUTGOING or len(f) < 54 or f[23] != 6: continue
+    print(f.hex(), flush=True)
+    n += 1
+`;
+
+  it('without IFF_VNET_HDR the addon segments a TSO super-frame as a NIC would: headers, flags and checksums per segment', async () => {
+    const dev = tapOpen(net, 'ktap8', { netns: ns.name, mac: KNET_MAC });
+    try {
+      expect(dev.features & NETIF_F_TSO).toBe(NETIF_F_TSO);
+      ns.run('ip', ['link', 'set', 'ktap8', 'up']);
+      expect(devOpen(dev)).toBe(0);
+      const sniff = ns.spawn('python3', ['-c', SNIFF_PY, 'ktap8', '4']);
+      const text = collect(sniff);
+      await waitFor('the sniffer', () => text.err().includes('sniffing'), 10_000);
+      const MSS = 1000;
+      const payload = Uint8Array.from({ length: 3500 }, (_, i) => (i * 7) % 251);
+      expect(sendTcpGso(dev, kernelMac(ns, 'ktap8'), payload, MSS, TCP_ACK | TCP_PSH | TCP_FIN | TCP_CWR)).toBe(NET_XMIT_SUCCESS);
+      expect(await waitExit(sniff, 10_000)).toBe(0);
+      const frames = text.out().trim().split('\n').map((h) => Uint8Array.from(h.match(/../g)!.map((x) => parseInt(x, 16))));
+      expect(frames.map((f) => f.length)).toEqual([1054, 1054, 1054, 554]);
+      frames.forEach((f, i) => {
+        const len = f.length - 34;
+        expect(getUint16(f, 16)).toBe(20 + len);
+        expect(getUint16(f, 18)).toBe((0x1234 + i) & 0xffff);
+        expect(ipFastCsum(f, 14, 5)).toBe(0);
+        expect(getUint32(f, 34 + 4)).toBe(1000 + i * MSS);
+        const flags = f[34 + 13]!;
+        expect(flags & TCP_CWR).toBe(i === 0 ? TCP_CWR : 0);
+        expect(flags & (TCP_FIN | TCP_PSH)).toBe(i === 3 ? TCP_FIN | TCP_PSH : 0);
+        expect(csumTcpudpMagic(KNET_IP, KERNEL_IP, len, 6, csumPartial(f, 34, len, 0))).toBe(0);
+        expect(f.subarray(54)).toEqual(payload.subarray(i * MSS, i * MSS + len - 20));
+      });
+      await waitFor('the counters', () => devGetStats(dev).txPackets === 4, 5000, 20);
+      expect(tapPriv(dev).stats.txGso).toBe(1);
+      expect(devGetStats(dev).txBytes).toBe(3 * 1054 + 554);
+    } finally {
+      tapClose(dev);
+    }
+  });
+
+  // Three UDP datagrams to knet, written raw: a right checksum, a wrong one, and none (0).
+  const UDP3_PY = `
+import socket, struct, sys
+def csum(b):
+    if len(b) % 2: b += b"\\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+src, dst = bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2])
+eth = bytes.fromhex(sys.argv[2].replace(":", "")) + bytes.fromhex(sys.argv[3].replace(":", "")) + b"\\x08\\x00"
+data = b"rx-checksum"
+for kind in ("good", "bad", "none"):
+    ulen = 8 + len(data)
+    c = csum(src + dst + struct.pack("!BBH", 0, 17, ulen) + struct.pack("!HHHH", 5000, 7, ulen, 0) + data) or 0xffff
+    if kind == "bad": c ^= 0x0101
+    if kind == "none": c = 0
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, 1, 0, 64, 17, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    s.send(eth + ip + struct.pack("!HHHH", 5000, 7, ulen, c) + data)
+`;
+
+  it('without IFF_VNET_HDR the addon verifies received TCP/UDP checksums: right ones spare the stack its check, wrong ones are left to it', async () => {
+    const dev = tapOpen(net, 'ktap9', { netns: ns.name, mac: KNET_MAC });
+    try {
+      ns.run('ip', ['link', 'set', 'ktap9', 'up']);
+      expect(devOpen(dev)).toBe(0);
+      const seen: number[] = [];
+      recorder(net, dev, ETH_P_IP, (f, skb) => {
+        if (f[14 + 9] === 17 && getUint16(f, 34 + 2) === 7) seen.push(skb.ipSummed);
+      });
+      ns.run('python3', ['-c', UDP3_PY, 'ktap9', KNET_MAC, ethAddrToString(kernelMac(ns, 'ktap9'))]);
+      await waitFor('three datagrams', () => seen.length >= 3, 5000);
+      expect(seen).toEqual([CHECKSUM_UNNECESSARY, CHECKSUM_NONE, CHECKSUM_NONE]);
+      expect(tapPriv(dev).stats.rxCsumBad).toBe(1);
+    } finally {
+      tapClose(dev);
+    }
+  });
+
+  it('nicOffload: false leaves segmentation and checksums to the stack', () => {
+    const dev = tapOpen(net, 'ktap10', { netns: ns.name, nicOffload: false });
+    try {
+      expect(dev.features & (NETIF_F_TSO | NETIF_F_HW_CSUM | NETIF_F_RXCSUM)).toBe(0);
+      expect(tapPriv(dev).nicOffload).toBe(false);
     } finally {
       tapClose(dev);
     }

@@ -17,7 +17,7 @@ import { consumeSkb, kfreeSkbReason, memcpy, netdevAllocSkb, skbPut } from '@kne
 import { irqEnter, irqExit } from '@knet/softirq';
 import { type PollHandle, type TapAddon, type TxRing, loadTapAddon } from './addon.js';
 import {
-  POLL_READABLE, POLL_WRITABLE, TUN_F_CSUM, TUN_F_TSO4, VIRTIO_NET_HDR_LEN,
+  POLL_READABLE, POLL_WRITABLE, RXCSUM_BAD, RXCSUM_OK, TUN_F_CSUM, TUN_F_TSO4, VIRTIO_NET_HDR_LEN,
 } from './if_tun.js';
 import { virtioNetHdrFromSkb, virtioNetHdrToSkb } from './virtio_net.js';
 
@@ -36,6 +36,12 @@ export interface TapOpenOpts {
    * at least 64 KiB); 0 writes every frame on the JS thread.
    */
   txRing?: number;
+  /**
+   * Without vnetHdr: the addon's offload engines stand in for a NIC's (TSO, checksums both
+   * ways), so the stack hands over 64 KiB super-frames and skips checksum work while the kernel
+   * still sees plain, checksummed frames. Default true; needs the transmit ring (txRing > 0).
+   */
+  nicOffload?: boolean;
 }
 
 /** Driver counters beyond rtnl_link_stats64 (`ethtool -S`). */
@@ -55,6 +61,8 @@ export interface TapStats {
   txCsumPartial: number;
   txBusy: number;
   txWriteErrors: number;
+  /** Frames whose TCP/UDP checksum the addon found wrong (left for the stack to count and drop). */
+  rxCsumBad: number;
   irqs: number;
 }
 
@@ -77,7 +85,13 @@ export interface TapPriv {
   /** The kernel's name for the interface (differs from the knet device name if asked). */
   ifname: string;
   vnetHdr: boolean;
+  /** Bytes of virtio_net_hdr in front of each frame on the fd (0 without IFF_VNET_HDR). */
   hdrLen: number;
+  /**
+   * No IFF_VNET_HDR, but the addon's offload engines: frames still go to the transmit ring
+   * behind a virtio_net_hdr, which the ring finishes (checksum, TSO) before writing.
+   */
+  nicOffload: boolean;
   napi: NapiStruct;
   poll: PollHandle | null;
   /** The uv_poll interest set: READABLE is masked while NAPI owns the queue. */
@@ -92,6 +106,8 @@ export interface TapPriv {
   rxBatch: Uint8Array | null;
   /** Lengths of the frames in rxBatch, then why the batch ended (see TapAddon.readBatch). */
   rxLens: Int32Array;
+  /** The addon's checksum verdict on each frame of rxBatch (RXCSUM_*), with NETIF_F_RXCSUM. */
+  rxCsum: Uint8Array;
   /** With offloads: the pooled 64 KiB skb the next frame is read into. */
   rxBig: SkBuff | null;
   /** Where the last frame read starts (its virtio header, if any) in its skb's head. */
@@ -135,7 +151,8 @@ const RX_BATCH_LEN = RX_SLOT + RX_BATCH * (ETH_HLEN + ETH_DATA_LEN);
 function newTapStats(): TapStats {
   return {
     rxFrames: 0, rxGso: 0, rxCsumPartial: 0, rxCsumValid: 0, rxBadVnetHdr: 0, rxTooShort: 0,
-    rxReadErrors: 0, rxSpill: 0, rxBig: 0, txGso: 0, txCsumPartial: 0, txBusy: 0, txWriteErrors: 0, irqs: 0,
+    rxReadErrors: 0, rxSpill: 0, rxBig: 0, txGso: 0, txCsumPartial: 0, txBusy: 0, txWriteErrors: 0, rxCsumBad: 0,
+    irqs: 0,
   };
 }
 
@@ -286,7 +303,8 @@ function tunReadError(dev: NetDevice, p: TapPriv): void {
 function tunGetBatch(dev: NetDevice, p: TapPriv, max: number): number {
   const buf = p.rxBatch!;
   const lens = p.rxLens;
-  const cnt = p.addon.readBatch(p.fd, buf, 0, buf.length, RX_SLOT, lens, max);
+  const csum = p.nicOffload && (dev.features & NETIF_F_RXCSUM) !== 0 ? p.rxCsum : null;
+  const cnt = p.addon.readBatch(p.fd, buf, 0, buf.length, RX_SLOT, lens, max, csum);
   if (cnt < 0) {
     lens[0] = cnt;
     if (cnt === -EAGAIN) return 0;
@@ -301,6 +319,12 @@ function tunGetBatch(dev: NetDevice, p: TapPriv, max: number): number {
     memcpy(skb.head, skb.data, buf, off, n);
     if (n > 0) skbPut(skb, n);
     if (n > big) p.stats.rxSpill++;
+    if (csum !== null) {
+      // igb_rx_checksum: a verified sum spares the stack its own; a bad one is left to it.
+      const v = csum[i];
+      if (v === RXCSUM_OK) skb.ipSummed = CHECKSUM_UNNECESSARY;
+      else if (v === RXCSUM_BAD) p.stats.rxCsumBad++;
+    }
     p.rxHdrOff = skb.data;
     off += n;
     tunRxSkb(dev, p, skb);
@@ -408,7 +432,7 @@ function tunNetXmit(skb: SkBuff, dev: NetDevice): number {
   } else {
     const iov = p.iov;
     let c = 0;
-    if (p.vnetHdr) {
+    if (p.vnetHdr || p.nicOffload) {
       if (virtioNetHdrFromSkb(skb, p.txHdr, 0) < 0) {
         p.stats.txWriteErrors++;
         return dropTx(dev, skb, SKB_DROP_REASON.SKB_GSO_SEG);
@@ -527,12 +551,14 @@ function tunTxRoom(dev: NetDevice): void {
   }
 }
 
-function tunTxStart(p: TapPriv): void {
-  if (typeof p.addon.txStart !== 'function' || p.txRingLen === 0) return;
-  const r = p.addon.txStart(p.fd, p.txRingLen, p.onTxRoom);
-  if (typeof r === 'number') return; // no thread: every frame is written inline
+/** 0, or the -errno of a ring the offload engines need and could not get. */
+function tunTxStart(p: TapPriv): number {
+  if (typeof p.addon.txStart !== 'function' || p.txRingLen === 0) return 0;
+  const r = p.addon.txStart(p.fd, p.txRingLen, p.onTxRoom, p.nicOffload);
+  if (typeof r === 'number') return p.nicOffload ? r : 0; // no thread: every frame is written inline
   p.tx = r;
   p.txSeen.fill(0);
+  return 0;
 }
 
 function tunTxStop(dev: NetDevice, p: TapPriv): void {
@@ -553,7 +579,14 @@ function tunOpen(dev: NetDevice): number {
   }
   p.poll = h;
   p.events = POLL_READABLE;
-  tunTxStart(p);
+  const e = tunTxStart(p);
+  if (e < 0) {
+    p.addon.pollStop(h);
+    p.poll = null;
+    p.events = 0;
+    napiDisable(p.napi);
+    return e;
+  }
   return 0;
 }
 
@@ -628,6 +661,9 @@ export function tapOpen(net: Net, ifname: string, opts: TapOpenOpts = {}): NetDe
   if (!Number.isInteger(txRingLen) || (txRingLen !== 0 && (txRingLen < 65536 || txRingLen > 1 << 30))) {
     throw new ErrnoError(EINVAL, 'tapOpen', `txRing ${txRingLen}`);
   }
+  // The engines live in the transmit ring's writer; an addon without one cannot offer them.
+  const nicOffload = !vnet && opts.nicOffload !== false && txRingLen !== 0 && typeof addon.txStart === 'function' &&
+    typeof addon.readBatch === 'function';
   const r = addon.open(ifname, vnet, false, opts.netns !== undefined ? netnsPath(opts.netns) : null);
   if (typeof r === 'number') throw new ErrnoError(r, 'tapOpen', ifname);
   const [fd, kname] = r;
@@ -646,7 +682,7 @@ export function tapOpen(net: Net, ifname: string, opts: TapOpenOpts = {}): NetDe
   dev.netdevOps = tapNetdevOps;
   dev.mtu = mtu;
   dev.maxMtu = ETH_MAX_MTU - ETH_HLEN;
-  if (vnet) {
+  if (vnet || nicOffload) {
     dev.features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_RXCSUM;
     dev.hwFeatures = dev.features;
   }
@@ -658,12 +694,14 @@ export function tapOpen(net: Net, ifname: string, opts: TapOpenOpts = {}): NetDe
     ifname: kname,
     vnetHdr: vnet,
     hdrLen: vnet ? VIRTIO_NET_HDR_LEN : 0,
+    nicOffload,
     napi: null as unknown as NapiStruct,
     poll: null,
     events: 0,
     spare: new Uint8Array(SPARE_LEN),
     rxBatch: !vnet && typeof addon.readBatch === 'function' ? new Uint8Array(RX_BATCH_LEN) : null,
     rxLens: new Int32Array(RX_BATCH + 1),
+    rxCsum: new Uint8Array(RX_BATCH),
     rxBig: null,
     rxHdrOff: 0,
     txHdr: new Uint8Array(VIRTIO_NET_HDR_LEN),

@@ -191,7 +191,12 @@ export async function openTapHost(o: TapHostOpts): Promise<TapHost> {
   if (!avail.ok) throw new StackUnavailable(avail.reason ?? 'the TAP driver is unavailable');
   const api = await loadStackApi();
   const host = api.createHost({ name: 'knet', cpus: 1, clock: createCliClock(), ...(o.cc ? { cc: o.cc } : {}) });
-  const dev = tapOpen(host.net, o.tap, { vnetHdr: o.offload === true, ...(o.mtu ? { mtu: o.mtu } : {}), ...(o.mac ? { mac: o.mac } : {}) });
+  // A capture inside knet sees frames before the device's offload engines, as tcpdump on a
+  // Linux NIC with TSO sees super-frames with unfinished checksums; with --pcap the engines
+  // are off (ethtool -K tso off tx off rx off) so the file holds the frames as sent.
+  const dev = tapOpen(host.net, o.tap, {
+    vnetHdr: o.offload === true, nicOffload: !o.pcap, ...(o.mtu ? { mtu: o.mtu } : {}), ...(o.mac ? { mac: o.mac } : {}),
+  });
   let sink: FileSink | null = null;
   let pt: PacketType | null = null;
   let closed = false;
