@@ -4,7 +4,7 @@ import {
   devClose, devGetByName, devOpen, devSetMtu, devGetStats, ethAddrToString, netifCarrierOk,
 } from '@knet/netdevice';
 import {
-  inetDevUp, inetAddrAdd, inetAddrDel, inetAddrList, ipRouteAdd, ipRouteDel, ipRouteShow, ipRouteGet,
+  inetDevUp, inetAddrAdd, inetAddrDel, inetAddrList, ipRouteAdd, ipRouteChange, ipRouteDel, ipRouteReplace, ipRouteShow, ipRouteGet,
   type RouteSpec, type RouteGetResult, type RouteRow, type InetAddrRow,
 } from '@knet/ipv4';
 import { neighShow, neighAdd, neighDel, neighFlush, type NeighRow } from '@knet/neighbour';
@@ -76,6 +76,8 @@ export class IpApi {
 
   readonly route = {
     add: (spec: RouteSpec): number => ipRouteAdd(this.net, spec),
+    change: (spec: RouteSpec): number => ipRouteChange(this.net, spec),
+    replace: (spec: RouteSpec): number => ipRouteReplace(this.net, spec),
     del: (spec: Partial<RouteSpec> & { dst: string }): number => ipRouteDel(this.net, spec),
     show: (table?: RouteSpec['table'] | 'all'): RouteRow[] => ipRouteShow(this.net, table),
     get: (daddr: string, o: { saddr?: string; oif?: string } = {}): RouteGetResult | number => {

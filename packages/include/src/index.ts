@@ -13,7 +13,7 @@ export * from './protocol.js';
 export * from './sock.js';
 export type * from './clock.js';
 export type * from './skbuff.js';
-export type * from './dst.js';
+export * from './dst.js';
 export type * from './netdevice.js';
 export type * from './qdisc.js';
 export type * from './net.js';

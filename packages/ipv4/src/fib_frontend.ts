@@ -2,7 +2,8 @@
 // routes derived from addresses (fib_add_ifaddr), inet_addr_type and source validation.
 import type { Net, NetDevice } from '@knet/include';
 import {
-  EACCES, EAGAIN, EEXIST, EHOSTUNREACH, EINVAL, ENETUNREACH, ENODEV, ESRCH, IFF_LOOPBACK, IFF_UP,
+  EACCES, EAGAIN, EEXIST, EHOSTUNREACH, EINVAL, ENETUNREACH, ENODEV, ENOENT, ESRCH, IFF_LOOPBACK, IFF_UP,
+  RTAX_MTU,
   RTN_BLACKHOLE, RTN_BROADCAST, RTN_LOCAL, RTN_MULTICAST, RTN_PROHIBIT, RTN_THROW, RTN_UNICAST,
   RTN_UNREACHABLE, RT_TABLE_LOCAL, RT_TABLE_MAIN, inetAton, inetNtoa,
 } from '@knet/include';
@@ -135,6 +136,8 @@ export interface RouteSpec {
   mtu?: number;
   advmss?: number;
   initcwnd?: number;
+  /** `mtu lock N`: the stack keeps this MTU; PMTU discovery neither lowers it nor sets DF. */
+  mtuLock?: boolean;
   protocol?: string;
 }
 
@@ -199,7 +202,7 @@ export function fibTableInsert(net: Net, spec: RouteSpec, replace = false): numb
     : isErr || gw !== 0 ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
   const fi: FibInfo = {
     dev, gw, prefsrc, priority: spec.metric ?? 0, nhScope,
-    metrics: { mtu: spec.mtu ?? 0, advmss: spec.advmss ?? 0, initcwnd: spec.initcwnd ?? 0 },
+    metrics: { mtu: spec.mtu ?? 0, advmss: spec.advmss ?? 0, initcwnd: spec.initcwnd ?? 0, lock: spec.mtuLock ? 1 << RTAX_MTU : 0 },
     rthInput: null, rthOutput: null, dead: false,
   };
   const fa: FibAlias = {
@@ -230,6 +233,16 @@ export function ipRouteAdd(net: Net, spec: RouteSpec): number {
 }
 /** `ip route replace` */
 export function ipRouteReplace(net: Net, spec: RouteSpec): number {
+  return fibTableInsert(net, spec, true);
+}
+/** `ip route change`: replace a route that must already exist (NLM_F_REPLACE without CREATE). */
+export function ipRouteChange(net: Net, spec: RouteSpec): number {
+  const [dst, plen] = parseDst(spec.dst);
+  if (plen < 0) return -EINVAL;
+  const t = fibGetTable(net, tableId(spec.table), false);
+  const node = t === null ? null : fibFindNode(t, dst, plen, false);
+  const metric = spec.metric ?? 0, tos = spec.tos ?? 0;
+  if (node?.aliases?.some((fa) => fa.tos === tos && fa.fi.priority === metric) !== true) return -ENOENT;
   return fibTableInsert(net, spec, true);
 }
 

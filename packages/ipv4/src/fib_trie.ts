@@ -18,7 +18,7 @@ export interface FibInfo {
   priority: number;
   /** Scope of the next hop: LINK when directly connected, UNIVERSE via a gateway, HOST for local. */
   nhScope: number;
-  metrics: { mtu: number; advmss: number; initcwnd: number };
+  metrics: { mtu: number; advmss: number; initcwnd: number; lock: number };
   /** nh_rth_input / nh_pcpu_rth_output: the cached dsts of this next hop. */
   rthInput: Rtable | null;
   rthOutput: Rtable | null;

@@ -4,6 +4,7 @@ import type { DstEntry, Flowi4, InetConnectionSockAfOps, Net, SkBuff, Sock } fro
 import {
   EHOSTUNREACH, EINVAL, EMSGSIZE, ETH_P_IP, IPPROTO_TCP, IP_PMTUDISC_DO, IP_PMTUDISC_WANT,
   NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, RTN_LOCAL, SKB_DROP_REASON,
+  RTAX_MTU, dstMetricLocked,
 } from '@knet/include';
 import {
   allocSkb, consumeSkb, kfreeSkbReason, memcpy, pskbExpandHead, skbCopyBits, skbHeadroom, skbPush, skbPut,
@@ -64,11 +65,14 @@ export function ipSelectIdentSegs(net: Net, skb: SkBuff, sk: Sock | null, segs: 
   b[o + 5] = id & 0xff;
 }
 
-/** ip_dont_fragment: DF unless the socket turned PMTU discovery off. */
-export function ipDontFragment(net: Net, sk: Sock | null, _dst: DstEntry): boolean {
+/**
+ * ip_dont_fragment: DF unless the socket turned PMTU discovery off, or the route's MTU is
+ * locked (`mtu lock`: the administrator fixed it, so there is nothing to discover).
+ */
+export function ipDontFragment(net: Net, sk: Sock | null, dst: DstEntry): boolean {
   if (sk === null) return false;
   if (sk.pmtudisc === IP_PMTUDISC_DO) return true;
-  return sk.pmtudisc === IP_PMTUDISC_WANT && !ipv4Net(net).sysctl.ipNoPmtuDisc;
+  return sk.pmtudisc === IP_PMTUDISC_WANT && !ipv4Net(net).sysctl.ipNoPmtuDisc && !dstMetricLocked(dst, RTAX_MTU);
 }
 
 /** ip_select_ttl: the socket's IP_TTL, else ip_default_ttl. */

@@ -1,10 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { EACCES, EEXIST, EHOSTUNREACH, EINVAL, ENETUNREACH, ESRCH } from '@knet/include';
+import { EACCES, EEXIST, EHOSTUNREACH, EINVAL, ENETUNREACH, ENOENT, ESRCH, IP_PMTUDISC_WANT, type Sock } from '@knet/include';
 import { createVirtualClock } from '@knet/softirq';
 import {
-  icmpEchoSend, inetAddrAdd, inetAddrDel, inetAddrList, inetSelectAddr, ipRouteAdd, ipRouteDel, ipRouteGet,
-  ipRouteOutputKey, ipRouteShow, newFlowi4, type RouteGetResult,
+  icmpEchoSend, inetAddrAdd, inetAddrDel, inetAddrList, inetSelectAddr, ipDontFragment, ipRouteAdd, ipRouteChange, ipRouteDel,
+  ipRouteGet, ipRouteOutputKey, ipRouteShow, ipv4UpdatePmtu, newFlowi4, type RouteGetResult,
 } from './index.js';
+import { dstMtu } from './route.js';
 import { drops, host, ip, link, mib, threeHosts } from './test/bench.js';
 
 function get(net: Parameters<typeof ipRouteGet>[0], d: string): RouteGetResult {
@@ -104,6 +105,55 @@ describe('fib: longest prefix match', () => {
     expect(drops(r.net, 'NOT_SPECIFIED')).toBe(1);
   });
 });
+
+describe('route metrics: ip route change ... advmss/mtu lock/initcwnd', () => {
+  test('change needs an existing route, replaces its metrics and makes cached dsts stale', () => {
+    const { a, aEth } = threeHosts();
+    const net = a.net;
+    expect(inetAddrAdd(net, aEth, '198.18.0.2/24')).toBe(0);
+    expect(ipRouteChange(net, { dst: '198.19.0.9', gw: '198.18.0.10' })).toBe(-ENOENT);
+    expect(ipRouteAdd(net, { dst: '198.19.0.9', gw: '198.18.0.10', mtu: 640, mtuLock: true, advmss: 600, initcwnd: 11 })).toBe(0);
+    const fl = newFlowi4();
+    fl.daddr = 0xc6130009;
+    const old = ipRouteOutputKey(net, fl);
+    if (typeof old === 'number') throw new Error(`no route: ${old}`);
+    expect(old.metrics).toMatchObject({ mtu: 640, advmss: 600, initcwnd: 11 });
+    expect(dstMtu(old)).toBe(640);
+    expect(ipRouteChange(net, { dst: '198.19.0.9', gw: '198.18.0.10', mtu: 1500, mtuLock: true, advmss: 1460 })).toBe(0);
+    expect(old.obsolete).toBe(true);
+    const cur = ipRouteOutputKey(net, newFlowi4WithDaddr(0xc6130009));
+    if (typeof cur === 'number') throw new Error(`no route: ${cur}`);
+    expect(cur.metrics).toMatchObject({ mtu: 1500, advmss: 1460, initcwnd: 0 });
+    expect(ipRouteShow(net).filter((r) => r.dst === '198.19.0.9')).toHaveLength(1);
+  });
+
+  test('a locked MTU turns DF off and is not lowered by Fragmentation Needed (RFC 1191 §6.3)', () => {
+    const { a, aEth } = threeHosts();
+    const net = a.net;
+    expect(inetAddrAdd(net, aEth, '198.18.0.2/24')).toBe(0);
+    expect(ipRouteAdd(net, { dst: '198.19.0.9', gw: '198.18.0.10', mtu: 1400, mtuLock: true })).toBe(0);
+    expect(ipRouteAdd(net, { dst: '198.19.0.8', gw: '198.18.0.10', mtu: 1400 })).toBe(0);
+    const sk = { pmtudisc: IP_PMTUDISC_WANT } as Sock;
+    const locked = ipRouteOutputKey(net, newFlowi4WithDaddr(0xc6130009));
+    const open = ipRouteOutputKey(net, newFlowi4WithDaddr(0xc6130008));
+    if (typeof locked === 'number' || typeof open === 'number') throw new Error('no route');
+    expect(ipDontFragment(net, sk, locked)).toBe(false);
+    expect(ipDontFragment(net, sk, open)).toBe(true);
+    ipv4UpdatePmtu(net, 0xc6130009, 1000);
+    ipv4UpdatePmtu(net, 0xc6130008, 1000);
+    const l2 = ipRouteOutputKey(net, newFlowi4WithDaddr(0xc6130009));
+    const o2 = ipRouteOutputKey(net, newFlowi4WithDaddr(0xc6130008));
+    if (typeof l2 === 'number' || typeof o2 === 'number') throw new Error('no route');
+    expect(dstMtu(l2)).toBe(1400);
+    expect(dstMtu(o2)).toBe(1000);
+  });
+});
+
+function newFlowi4WithDaddr(daddr: number) {
+  const fl = newFlowi4();
+  fl.daddr = daddr;
+  return fl;
+}
 
 describe('devinet', () => {
   test('addresses, secondaries and derived routes', () => {

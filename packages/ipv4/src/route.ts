@@ -5,6 +5,7 @@ import {
   EINVAL, ENETUNREACH, EHOSTUNREACH, EACCES, ENODEV, ETH_P_IP, IFF_LOOPBACK, IFF_UP, INADDR_LOOPBACK,
   RTCF_BROADCAST, RTCF_LOCAL, RTCF_MULTICAST, RTN_BROADCAST, RTN_LOCAL, RTN_MULTICAST, RTN_UNICAST,
   RTN_UNREACHABLE, SKB_DROP_REASON, inetAton, inetNtoa,
+  RTAX_MTU, dstMetricLocked, dstMtu,
 } from '@knet/include';
 import { kfreeSkbReason } from '@knet/skbuff';
 import { jiffies } from '@knet/softirq';
@@ -39,7 +40,7 @@ export class Rtable implements DstEntry {
   neighbour: Neighbour | null = null;
   obsolete = false;
   error = 0;
-  metrics = { mtu: 0, advmss: 0, initcwnd: 0, rtoMin: 0 };
+  metrics = { mtu: 0, advmss: 0, initcwnd: 0, rtoMin: 0, lock: 0 };
   /** rt_genid at creation. */
   genid: number;
   /** rt_is_input_route */
@@ -78,12 +79,7 @@ export function ipOutputDst(skb: SkBuff): number {
   return ipOutput(skb.dst!.dev.ndNet, skb.sk, skb);
 }
 
-/** dst_mtu: learnt PMTU, then the route's mtu metric, then the device. */
-export function dstMtu(dst: DstEntry): number {
-  if (dst.pmtu !== 0) return dst.pmtu;
-  if (dst.metrics.mtu !== 0) return dst.metrics.mtu;
-  return dst.dev.mtu;
-}
+export { dstMtu };
 
 /** __sk_dst_check: a dst still valid after all the route changes since it was made. */
 export function dstCheck(dst: DstEntry | null): boolean {
@@ -143,6 +139,7 @@ function fiMetrics(rt: Rtable, fi: FibInfo | null): void {
   rt.metrics.mtu = fi.metrics.mtu;
   rt.metrics.advmss = fi.metrics.advmss;
   rt.metrics.initcwnd = fi.metrics.initcwnd;
+  rt.metrics.lock = fi.metrics.lock;
   rt.prefSrc = fi.prefsrc;
   // rt_set_nexthop: a gateway only when the next hop is not on-link.
   if (fi.nhScope === RT_SCOPE_UNIVERSE) rt.gateway = fi.gw;
@@ -438,6 +435,8 @@ export function ipv4UpdatePmtu(net: Net, daddr: number, mtu: number): void {
   fl4.daddr = daddr;
   const rt = ipRouteOutputKey(net, fl4);
   if (typeof rt === 'number' || rt.flags & RTCF_LOCAL) return;
+  // A locked MTU is the administrator's: ICMP "fragmentation needed" does not lower it.
+  if (dstMetricLocked(rt, RTAX_MTU)) return;
   if (mtu < ip.sysctl.ipRtMinPmtu) mtu = ip.sysctl.ipRtMinPmtu;
   if (dstMtu(rt) <= mtu) return;
   const fi = resOut.fi;

@@ -107,7 +107,7 @@ export class TcpTestbench {
     const h: TestHost = { name, net, tn: null as unknown as TcpNet, addr, dev, peer: null, busyUntil: 0 };
     const dst: DstEntry = {
       dev, input: () => 0, output: () => 0, rtType: 1, gateway: 0, flags: 0, pmtu: 0, prefSrc: addr,
-      neighbour: null, obsolete: false, error: 0, metrics: { mtu: 0, advmss: 0, initcwnd: 0, rtoMin: 0 },
+      neighbour: null, obsolete: false, error: 0, metrics: { mtu: 0, advmss: 0, initcwnd: 0, rtoMin: 0, lock: 0 },
     };
     const bench = this;
     const afOps: InetConnectionSockAfOps = {

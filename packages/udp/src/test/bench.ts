@@ -39,7 +39,7 @@ function dst(dev: NetDevice, rtType: number, flags: number, prefSrc: number): Ds
     dev, rtType, flags, prefSrc, gateway: 0, pmtu: 0, neighbour: null, obsolete: false, error: 0,
     input: (skb) => { consumeSkb(skb); return 0; },
     output: (skb) => { consumeSkb(skb); return 0; },
-    metrics: { mtu: 0, advmss: 0, initcwnd: 0, rtoMin: 0 },
+    metrics: { mtu: 0, advmss: 0, initcwnd: 0, rtoMin: 0, lock: 0 },
   };
 }
 
