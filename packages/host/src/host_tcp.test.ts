@@ -151,10 +151,11 @@ describe('TCP through the host', () => {
     const rows = h.ss().filter((r) => r.state === 'ESTAB');
     expect(rows).toHaveLength(2);
     const client = rows.find((r) => r.peer.endsWith(':5001'))!.info!;
-    // advmss: MTU 65536 − 20 (IP) − 20 (TCP). The sending MSS is also bounded by half the
-    // peer's largest window (tcp_bound_to_half_wnd), which is why ss shows 32768 on lo.
+    // advmss: MTU 65536 − 40, capped at IPV4_MAX_PMTU − 40 = 65495 (ipv4_default_advmss), as
+    // Linux advertises on lo. The sending MSS is also bounded by half the peer's largest
+    // window (tcp_bound_to_half_wnd), which is why ss shows 32768 on lo.
     expect(client.tcpi_pmtu).toBe(65536);
-    expect(client.tcpi_advmss).toBe(65496);
+    expect(client.tcpi_advmss).toBe(65495);
     expect(client.tcpi_snd_mss).toBeGreaterThanOrEqual(32768);
     expect(client.tcpi_total_retrans).toBe(0);
     expect(h.counters().drops).toEqual({});

@@ -43,6 +43,7 @@ import { tcpInitCongestionControl } from './tcp_cong.js';
 import { tcpTimeWait } from './tcp_minisocks.js';
 import { tcpSetState, tcpDestroySock } from './tcp.js';
 import { TCP_CHRONO_BUSY, tcpChronoStop } from './tcp_chrono.js';
+import { tcpMtupInit, tcpMtupProbeFailed, tcpMtupProbeSuccess, tcpSimpleRetransmit } from './tcp_mtu_probe.js';
 import {
   ECN_CE_QUICKACK, tcpEcnAcceptCwr, tcpEcnCheckCe, tcpEcnQueueCwr, tcpEcnRcvEcnEcho, tcpEcnRcvSyn, tcpEcnRcvSynack,
   tcpEcnWithdrawCwr,
@@ -619,6 +620,14 @@ function tcpFastretransAlert(sk: TcpSock, priorSndUna: number, numDupack: number
     tcpTryToOpen(sk, flag);
     return REXMIT_NONE;
   }
+  // The MTU probe at the head was lost: the path is narrower, not congested. Keep cwnd
+  // (give back what the probe took) and resend in current-MSS packets.
+  if (sk.icskCaState < TCP_CA_CWR && sk.mtupProbeSize && sk.sndUna === sk.mtuProbeSeqStart) {
+    tcpMtupProbeFailed(sk);
+    sk.sndCwnd += 1;
+    tcpSimpleRetransmit(sk);
+    return REXMIT_NONE;
+  }
   tcpEnterRecovery(sk, eceAck);
   if (!tcpIsRack(sk) && !tcpIsReno(sk)) tcpUpdateScoreboard(sk);
   return REXMIT_LOST;
@@ -920,6 +929,7 @@ function tcpCleanRtxQueue(sk: TcpSock, priorFack: number, priorSndUna: number, s
   const rttUpdate = tcpAckUpdateRtt(sk, flag, seqRttUs, sackRttUs, caRttUs >= 0 ? caRttUs : (st.lastSackt ? now - st.lastSackt : -1)) >= 0;
   if (flag & FLAG_ACKED) {
     flag |= FLAG_SET_XMIT_TIMER;
+    if (sk.mtupProbeSize && !after(sk.mtuProbeSeqEnd, sk.sndUna)) tcpMtupProbeSuccess(sk);
     if (tcpIsReno(sk)) {
       tcpRemoveRenoSacks(sk, pktsAcked);
       if (flag & FLAG_RETRANS_DATA_ACKED) flag &= ~FLAG_ORIG_SACK_ACKED;
@@ -1993,9 +2003,17 @@ export function tcpRcvEstablished(sk: TcpSock, skb: SkBuff): void {
 // ---------------------------------------------------------------------------------------
 // Connection establishment
 
+/** tcp_init_cwnd: the route's initcwnd metric, else RFC 6928's ten segments. */
+function tcpInitCwnd(sk: TcpSock): number {
+  const cwnd = sk.skDst?.metrics.initcwnd || TCP_INIT_CWND;
+  return Math.min(cwnd, sk.sndCwndClamp);
+}
+
 /** tcp_init_buffer_space / tcp_init_transfer: buffers, rcvq space and congestion control. */
 export function tcpInitTransfer(sk: TcpSock): void {
   const tn = net(sk);
+  // Now that the peer's MSS is known, the MTU search spans up to it.
+  tcpMtupInit(sk);
   tcpSndbufExpand(sk);
   const maxwin = tcpFullSpace(sk);
   if (sk.windowClamp >= maxwin) sk.windowClamp = maxwin;
@@ -2004,11 +2022,10 @@ export function tcpInitTransfer(sk: TcpSock): void {
   sk.rcvqSpaceSeq = sk.copiedSeq;
   sk.rcvqSpaceTime = tcpClockUs(sk);
   sk.lsndtime = sk.jiffies;
-  if (sk.icskCaState !== TCP_CA_Open || !sk.sndCwnd) sk.sndCwnd = TCP_INIT_CWND;
   // RFC 6298 §5.7: a lost SYN makes the first data RTO 3 s (unless an RTT was measured).
   if (sk.totalRetrans && !sk.srttUs && sk.icskRto < TCP_TIMEOUT_FALLBACK) sk.icskRto = TCP_TIMEOUT_FALLBACK;
   else if (!sk.icskRetransmits && !sk.srttUs) sk.icskRto = 1000;
-  sk.sndCwnd = TCP_INIT_CWND;
+  sk.sndCwnd = tcpInitCwnd(sk);
   sk.sndCwndStamp = sk.jiffies;
   tcpInitCongestionControl(sk);
   void tn;

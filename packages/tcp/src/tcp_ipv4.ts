@@ -1,13 +1,13 @@
 // net/ipv4/tcp_ipv4.c: tcp_v4_rcv and the IPv4 specifics (connect, connection requests,
 // sockless RST/ACK replies, ICMP errors), plus tcp_prot, the net_protocol and tcpInit.
-import type { InetConnectionSockAfOps, Net, NetProtocol, Proto, SkBuff, Sock, SockaddrIn, Msghdr, SockoptVal } from '@knet/include';
+import type { DstEntry, InetConnectionSockAfOps, Net, NetProtocol, Proto, SkBuff, Sock, SockaddrIn, Msghdr, SockoptVal } from '@knet/include';
 import {
   TCPHDR_ACK, TCPHDR_FIN, TCPHDR_RST, TCPHDR_SYN, TCP_ESTABLISHED, TCP_SYN_SENT, TCP_SYN_RECV, TCP_LISTEN,
   TCP_CLOSE, TCP_TIME_WAIT, TCP_NEW_SYN_RECV, CHECKSUM_UNNECESSARY, CHECKSUM_COMPLETE, CHECKSUM_PARTIAL, IPPROTO_TCP,
   NET_RX_SUCCESS, NET_RX_DROP, SKB_DROP_REASON, MAX_TCP_HEADER, AF_INET, AF_UNSPEC, INADDR_ANY,
   EINVAL, EAFNOSUPPORT, EISCONN, EALREADY, EINPROGRESS, EADDRINUSE, ENOENT, EPROTO, EHOSTUNREACH, EMSGSIZE,
   ENETUNREACH, ENOPROTOOPT, ECONNREFUSED, EOPNOTSUPP, EHOSTDOWN, EAGAIN, SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK,
-  IP_PMTUDISC_DONT, SOCK_DEAD,
+  IP_PMTUDISC_DONT, SOCK_DEAD, dstMetricAdvmss, dstMtu,
 } from '@knet/include';
 import { allocSkb, skbReserve, skbPush, kfreeSkbReason, consumeSkb, csumPartial, csumTcpudpMagic } from '@knet/skbuff';
 import { traceEvent, sockCoreSysctlsInit } from '@knet/netdevice';
@@ -25,9 +25,10 @@ import {
 } from './inet_hashtables.js';
 import {
   tcpConnect, tcpSyncMss, tcpSendSynack, tcpSelectInitialWindow, tcpFullSpace, tcpV4SendCheck, tcpClockUs,
-  tcpMtuToMss, tcpRetransmitSkb, tcpSkbPcount, tcpXmitRetransmitQueue, tcpTimeStamp, skSetupCaps,
+  tcpMtuToMss, tcpTimeStamp, skSetupCaps, tcpMssClamp,
 } from './tcp_output.js';
-import { tcpRcvEstablished, tcpRcvStateProcess, tcpDone, tcpDrop, tcpMarkSkbLost, tcpEnterLoss } from './tcp_input.js';
+import { tcpRcvEstablished, tcpRcvStateProcess, tcpDone, tcpDrop } from './tcp_input.js';
+import { tcpSimpleRetransmit } from './tcp_mtu_probe.js';
 import {
   tcpTimewaitStateProcess, TCP_TW_ACK, TCP_TW_RST, TCP_TW_SYN, TCP_TW_SUCCESS, twIsn, inetTwskKill,
   tcpCheckReq, reqskQueueHashAdd, tcpV4SynRecvSock, reqskQueueAdd, sendResetHook, reqAckHook, reqskQueueDrop,
@@ -128,8 +129,9 @@ sendResetHook.fn = tcpV4SendReset;
 reqAckHook.fn = tcpV4ReqskSendAck;
 
 /** tcp_openreq_init_rwin: the request's receive window and scale. */
-function openreqInitRwin(lsk: TcpSock, req: TcpRequestSock, mtu: number): void {
-  const mss = Math.min(lsk.userMss || 65535, mtu - lsk.icskAfOps.netHeaderLen - 20) - (req.tstampOk ? 12 : 0);
+function openreqInitRwin(lsk: TcpSock, req: TcpRequestSock, dst: DstEntry | null): void {
+  const advmss = dst !== null ? dstMetricAdvmss(dst) : 1500 - lsk.icskAfOps.netHeaderLen - 20;
+  const mss = tcpMssClamp(lsk, advmss) - (req.tstampOk ? 12 : 0);
   const fake = lsk;
   const saved = fake.windowClamp;
   const iw = tcpSelectInitialWindow(fake, tcpFullSpace(fake), mss, lsk.windowClampOpt || 0, req.wscaleOk);
@@ -194,7 +196,6 @@ function tcpV4ConnRequest(lsk: TcpSock, skb: SkBuff, isn: number): number {
     tn.ext.ListenDrops++;
     return -1;
   }
-  const mtu = dst.pmtu || dst.metrics.mtu || dst.dev.mtu;
   if (!wantCookie && !isn) {
     const max = tn.sysctl.tcp_max_syn_backlog;
     if (!syncookies && max - lsk.synQlen < (max >> 2)) {
@@ -210,7 +211,7 @@ function tcpV4ConnRequest(lsk: TcpSock, skb: SkBuff, isn: number): number {
     tn.ext.SyncookiesSent++;
   }
   req.sndIsn = isn;
-  openreqInitRwin(lsk, req, mtu);
+  openreqInitRwin(lsk, req, dst);
   if (wantCookie) {
     if (req.tstampOk) req.cookieTs = cookieInitTimestamp((Math.floor(lsk.skNet.clock.now()) + req.tsOff) >>> 0, req.wscaleOk, req.sndWscale, req.sackOk, req.ecnOk);
     tcpSendSynack(lsk, req);
@@ -267,8 +268,7 @@ function tcpV4CookieCheck(lsk: TcpSock, skb: SkBuff): TcpSock | null {
   }
   const fl = { daddr: saddr, saddr: daddr, oif: lsk.skBoundDevIf, tos: 0, proto: IPPROTO_TCP, sport: dport, dport: sport, mark: lsk.skMark };
   const dst = lsk.icskAfOps.routeOutput(lsk.skNet, fl);
-  const mtu = typeof dst === 'number' ? 1500 : dst.pmtu || dst.metrics.mtu || dst.dev.mtu;
-  openreqInitRwin(lsk, req, mtu);
+  openreqInitRwin(lsk, req, typeof dst === 'number' ? null : dst);
   const child = tcpV4SynRecvSock(lsk, skb, req);
   if (child === null) return null;
   reqskQueueAdd(lsk, child);
@@ -532,40 +532,15 @@ export function tcpV4MtuReduced(sk: TcpSock, mtu: number): void {
   if (sk.skState === TCP_LISTEN || sk.skState === TCP_CLOSE) return;
   const dst = sk.skDst;
   if (dst !== null) {
-    const cur = dst.pmtu || dst.metrics.mtu || dst.dev.mtu;
-    if (mtu >= 68 && mtu < cur) dst.pmtu = Math.max(mtu, 552);
+    if (mtu >= 68 && mtu < dstMtu(dst)) dst.pmtu = Math.max(mtu, 552);
   }
   if (sk.icskAfOps.mtuReduced) sk.icskAfOps.mtuReduced(sk);
-  const newMtu = dst !== null ? (dst.pmtu || dst.metrics.mtu || dst.dev.mtu) : mtu;
+  const newMtu = dst !== null ? dstMtu(dst) : mtu;
   if (mtu < newMtu) sk.skErrSoft = EMSGSIZE;
   if (sk.pmtudisc !== IP_PMTUDISC_DONT && sk.icskPmtuCookie > newMtu) {
     tcpSyncMss(sk, newMtu);
     tcpSimpleRetransmit(sk);
   }
-}
-
-/** tcp_simple_retransmit: everything larger than the new MSS is lost; resend now. */
-function tcpSimpleRetransmit(sk: TcpSock): void {
-  const mss = sk.mssCache;
-  let marked = false;
-  for (let skb = sk.skWriteQueue.first; skb !== null && skb !== sk.sendHead; skb = skb.next) {
-    if (skb.len > mss) {
-      tcpMarkSkbLost(sk, skb);
-      marked = true;
-    }
-  }
-  if (!marked) return;
-  if (sk.icskCaState !== 4) {
-    sk.highSeq = sk.sndNxt;
-    sk.sndSsthresh = Math.max(sk.sndSsthresh, sk.sndCwnd);
-    sk.priorSsthresh = 0;
-    sk.undoMarker = 0;
-    sk.icskCaState = 4;
-  }
-  tcpXmitRetransmitQueue(sk);
-  void tcpRetransmitSkb;
-  void tcpSkbPcount;
-  void tcpEnterLoss;
 }
 
 /** tcp_v4_connect: route, pick source address and port, ISN (RFC 6528), send SYN. */

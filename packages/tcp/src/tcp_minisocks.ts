@@ -5,6 +5,7 @@ import type { SkBuff } from '@knet/include';
 import {
   TCPHDR_ACK, TCPHDR_FIN, TCPHDR_RST, TCPHDR_SYN, TCP_TIME_WAIT, TCP_FIN_WAIT2, TCP_SYN_RECV, TCP_LISTEN,
   TCP_CLOSE, SOCK_KEEPOPEN, SOCK_LINGER, SOCK_DEAD,
+  dstMetricAdvmss, dstMtu,
 } from '@knet/include';
 import { modTimer, delTimer } from '@knet/softirq';
 import { tcpParseOptions } from './tcp_options.js';
@@ -13,7 +14,7 @@ import { TCP_TIMEWAIT_LEN, TCP_RTO_MAX, TCP_TIMEOUT_INIT, TCP_MSS_DEFAULT } from
 import { tcpNet, type TcpNet } from './tcp_net.js';
 import { TcpSock, TcpTimewaitSock, type TcpRequestSock } from './tcp_sock.js';
 import { inetBindAdd, inetEhashInsert, inetEhashRemove, inetPutPort, inetTwskBind } from './inet_hashtables.js';
-import { tcpReceiveWindow, tcpSendSynack, tcpSyncMss, tcpInitRcvMss, tcpClockUs, skSetupCaps } from './tcp_output.js';
+import { tcpReceiveWindow, tcpSendSynack, tcpSyncMss, tcpInitRcvMss, tcpClockUs, skSetupCaps, tcpMssClamp } from './tcp_output.js';
 import { tcpDone, tcpSynackRttMeas } from './tcp_input.js';
 import { tcpSetState, tcpDestroySock, tcpDisconnect } from './tcp.js';
 import { inetCskResetKeepaliveTimer, keepaliveTimeWhen } from './tcp_timer.js';
@@ -278,10 +279,9 @@ export function tcpV4SynRecvSock(lsk: TcpSock, skb: SkBuff, req: TcpRequestSock)
   if (typeof dst !== 'number') {
     skSetupCaps(sk, dst);
   }
-  const mtu = sk.skDst !== null ? (sk.skDst.pmtu || sk.skDst.metrics.mtu || sk.skDst.dev.mtu) : 1500;
-  tcpSyncMss(sk, mtu);
-  sk.advmss = mtu - sk.icskAfOps.netHeaderLen - 20;
-  if (lsk.userMss && lsk.userMss < sk.advmss) sk.advmss = lsk.userMss;
+  const cdst = sk.skDst;
+  tcpSyncMss(sk, cdst !== null ? dstMtu(cdst) : 1500);
+  sk.advmss = tcpMssClamp(lsk, cdst !== null ? dstMetricAdvmss(cdst) : 1460);
   tcpInitRcvMss(sk);
   // __inet_inherit_port: the child shares the listener's bind bucket.
   const tb = lsk.icskBindHash;

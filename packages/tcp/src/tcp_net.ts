@@ -32,7 +32,13 @@ export class TcpSysctls {
   tcp_mem: number[] = [92457, 123278, 184914];
   tcp_min_snd_mss = 48;
   tcp_base_mss = 1024;
+  /** 0 off, 1 probe after a black hole is suspected (RTO), 2 always probe (RFC 4821). */
   tcp_mtu_probing = 0;
+  /** Stop searching when the MTU range is narrower than this many bytes. */
+  tcp_probe_threshold = 8;
+  /** Seconds before a finished search starts again from the top. */
+  tcp_probe_interval = 600;
+  tcp_mtu_probe_floor = 48;
   tcp_tso_win_divisor = 3;
   tcp_early_retrans = 3;
   tcp_recovery = 1;

@@ -2,6 +2,7 @@
 // Nagle and TSO deferral; tcpTransmitSkb clones the queued skb, writes header and options,
 // fills the checksum and hands the clone to icsk_af_ops->queue_xmit.
 import type { DstEntry, SkBuff } from '@knet/include';
+import { dstMetricAdvmss, dstMtu } from '@knet/include';
 import {
   TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCP_CLOSE, TCP_SYN_SENT, TCP_LISTEN,
   CHECKSUM_PARTIAL, CHECKSUM_NONE, IPPROTO_TCP, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM, NETIF_F_TSO, NETIF_F_GSO,
@@ -36,6 +37,7 @@ import {
 import { inetCskResetXmitTimer, inetCskClearXmitTimer, tcpResetXmitTimer } from './tcp_timer.js';
 import { tcpRateSkbSent } from './tcp_rate.js';
 import { tcpEnterCwr } from './tcp_input.js';
+import { tcpMtupInit, tcpMtuProbe } from './tcp_mtu_probe.js';
 import { tcpEcnClearSyn, tcpEcnMakeSynack, tcpEcnSend, tcpEcnSendSyn, tcpEcnSendSynack } from './tcp_ecn.js';
 import { TCP_CHRONO_BUSY, TCP_CHRONO_RWND_LIMITED, TCP_CHRONO_SNDBUF_LIMITED, tcpChronoStart, tcpChronoStop } from './tcp_chrono.js';
 
@@ -126,17 +128,24 @@ export function tcpBoundToHalfWnd(sk: TcpSock, pktsize: number): number {
 
 /** tcp_sync_mss: recompute mss_cache for a path MTU. */
 export function tcpSyncMss(sk: TcpSock, pmtu: number): number {
+  if (sk.mtupSearchHigh > pmtu) sk.mtupSearchHigh = pmtu;
   let mss = tcpMtuToMss(sk, pmtu);
   sk.icskPmtuCookie = pmtu;
   mss = tcpBoundToHalfWnd(sk, mss);
+  // While searching (RFC 4821), send at the known-good size; only probes go above it.
+  if (sk.mtupEnabled) mss = Math.min(mss, tcpMtuToMss(sk, sk.mtupSearchLow));
   sk.mssCache = mss;
   return mss;
 }
 
-function dstMtu(sk: TcpSock): number {
-  const dst = sk.skDst;
-  if (dst === null) return 0;
-  return dst.pmtu || dst.metrics.mtu || dst.dev.mtu;
+/** dst_mtu of the socket's cached route (__sk_dst_get: not revalidated here), 0 without one. */
+function skDstMtu(sk: TcpSock): number {
+  return sk.skDst === null ? 0 : dstMtu(sk.skDst);
+}
+
+/** tcp_mss_clamp: TCP_MAXSEG, when set, caps an MSS from the route. */
+export function tcpMssClamp(sk: TcpSock, mss: number): number {
+  return sk.userMss && sk.userMss < mss ? sk.userMss : mss;
 }
 
 /** tcp_established_options' size: TS and SACK blocks on a synchronised connection. */
@@ -164,7 +173,7 @@ function tcpEstablishedOptions(sk: TcpSock, o: TcpOutOptions): number {
 /** tcp_current_mss: the MSS for the next segment, following PMTU and the options in use. */
 export function tcpCurrentMss(sk: TcpSock): number {
   let mssNow = sk.mssCache;
-  const mtu = dstMtu(sk);
+  const mtu = skDstMtu(sk);
   if (mtu && mtu !== sk.icskPmtuCookie) mssNow = tcpSyncMss(sk, mtu);
   const headerLen = tcpEstablishedOptions(sk, opts) + TCP_HLEN;
   // A SACK block steals option space from the payload.
@@ -503,9 +512,8 @@ function tcpSynOptions(sk: TcpSock, o: TcpOutOptions): number {
 /** tcp_advertise_mss: the MSS we put in our SYN, from the route (RFC 9293 §3.7.1). */
 export function tcpAdvertiseMss(sk: TcpSock): number {
   let mss = sk.advmss;
-  const mtu = dstMtu(sk);
-  if (mtu) {
-    const metric = mtu - sk.icskAfOps.netHeaderLen - TCP_HLEN;
+  if (sk.skDst !== null) {
+    const metric = dstMetricAdvmss(sk.skDst);
     if (metric < mss) {
       mss = metric;
       sk.advmss = mss;
@@ -588,7 +596,7 @@ export function skWmemFreeSkb(sk: TcpSock, skb: SkBuff): void {
 }
 
 /** tcp_advance_send_head + tcp_event_new_data_sent */
-function tcpEventNewDataSent(sk: TcpSock, skb: SkBuff): void {
+export function tcpEventNewDataSent(sk: TcpSock, skb: SkBuff): void {
   const tn = tcpNet(sk.skNet);
   const priorPackets = sk.packetsOut;
   sk.sendHead = skb.next;
@@ -829,6 +837,11 @@ export function tcpWriteXmit(sk: TcpSock, mssNow: number, nonagle: number, pushO
   let sentPkts = 0;
   let isCwndLimited = false, isRwndLimited = false;
   const maxSegs = tcpTsoSegs(sk, mssNow);
+  if (!pushOne) {
+    const probe = tcpMtuProbe(sk);
+    if (probe === 0) return false;
+    if (probe > 0) sentPkts = 1;
+  }
   let skb: SkBuff | null;
   while ((skb = sk.sendHead) !== null) {
     const tsoSegs = tcpInitTsoSegs(skb, mssNow);
@@ -1198,11 +1211,11 @@ export function tcpConnectInit(sk: TcpSock): void {
   sk.tcpHeaderLen = TCP_HLEN + (tn.sysctl.tcp_timestamps ? TCPOLEN_TSTAMP_ALIGNED : 0);
   if (sk.userMss) sk.rxOpt.mssClamp = sk.userMss;
   sk.maxWindow = 0;
-  const mtu = dstMtu(sk) || 1500;
+  const mtu = skDstMtu(sk) || 1500;
   sk.icskPmtuCookie = 0;
+  tcpMtupInit(sk);
   tcpSyncMss(sk, mtu);
-  sk.advmss = mtu - sk.icskAfOps.netHeaderLen - TCP_HLEN;
-  if (sk.userMss && sk.userMss < sk.advmss) sk.advmss = sk.userMss;
+  sk.advmss = tcpMssClamp(sk, sk.skDst !== null ? dstMetricAdvmss(sk.skDst) : mtu - sk.icskAfOps.netHeaderLen - TCP_HLEN);
   tcpInitRcvMss(sk);
   if (!sk.windowClamp) sk.windowClamp = sk.windowClampOpt || 0;
   const iw = tcpSelectInitialWindow(sk, tcpFullSpace(sk), sk.advmss - (sk.rxOpt.tsRecentStamp ? sk.tcpHeaderLen - TCP_HLEN : 0),
@@ -1283,10 +1296,7 @@ export function tcpSendSynack(listener: TcpSock, req: TcpRequestSock): number {
   const o = opts;
   o.clear();
   o.options = OPTION_MSS;
-  const mtu = dst.pmtu || dst.metrics.mtu || dst.dev.mtu;
-  let mss = mtu - af.netHeaderLen - TCP_HLEN;
-  if (listener.userMss && listener.userMss < mss) mss = listener.userMss;
-  o.mss = mss;
+  o.mss = tcpMssClamp(listener, dstMetricAdvmss(dst));
   let size = 4;
   if (req.tstampOk) {
     o.options |= OPTION_TS;

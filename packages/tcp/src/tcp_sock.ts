@@ -186,10 +186,17 @@ export class TcpSock extends InetSock implements TcpCaSock {
   /** ehash chain link. */
   hashNext: EhashEntry | null = null;
   hashed = false;
+  // icsk_mtup: packetization-layer path MTU discovery (RFC 4821), MTUs in bytes.
   mtupEnabled = false;
   mtupSearchLow = 0;
   mtupSearchHigh = 0;
+  /** MTU of the probe in flight, 0 when none is. */
   mtupProbeSize = 0;
+  /** Jiffies the current search started, for tcp_probe_interval. */
+  mtupProbeTimestamp = 0;
+  /** tp->mtu_probe: the sequence range the probe covered. */
+  mtuProbeSeqStart = 0;
+  mtuProbeSeqEnd = 0;
 
   // tcp_sock: sequence state
   rcvNxt = 0;

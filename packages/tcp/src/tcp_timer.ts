@@ -16,6 +16,7 @@ import { tcpSendAck, tcpRetransmitSkb, tcpSendProbe0, tcpWriteWakeup, tcpSendLos
 import { tcpEnterLoss, tcpDone, tcpWriteQueuePurge } from './tcp_input.js';
 import { tcpRackReoTimeout } from './tcp_recovery.js';
 import { tcpTimeWait, inetTwskKill, reqskQueueDrop } from './tcp_minisocks.js';
+import { tcpMtuProbing } from './tcp_mtu_probe.js';
 
 /**
  * sk_reset_timer for the per-ACK re-arms. The handlers re-arm themselves while the deadline
@@ -142,6 +143,12 @@ function tcpWriteTimeout(sk: TcpSock): boolean {
     const retryUntil = sk.icskSynRetries || tn.sysctl.tcp_syn_retries;
     expired = sk.icskRetransmits >= retryUntil;
   } else {
+    // Past tcp_retries1 the path may be dropping large packets silently (RFC 4821 §7.6.3):
+    // search for a smaller MTU, and look the route up again (dst_negative_advice).
+    if (retransmitsTimedOut(sk, tn.sysctl.tcp_retries1, 0)) {
+      tcpMtuProbing(sk);
+      if (sk.skDst !== null) sk.skDst.obsolete = true;
+    }
     let retryUntil = tn.sysctl.tcp_retries2;
     if (sk.skFlags & SOCK_DEAD) {
       const alive = sk.icskRto < TCP_RTO_MAX;
