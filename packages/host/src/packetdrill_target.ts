@@ -21,6 +21,8 @@ export type { PdSysValue, PdSyscallOutcome, PdSyscallStart } from './packetdrill
 export interface PacketdrillTargetConfig {
   localIp: number;
   remoteIp: number;
+  /** packetdrill's gateway on tun0; the peer is routed through it. */
+  gatewayIp?: number;
   mtu: number;
   mss?: number;
   sysctls: ReadonlyMap<string, string>;
@@ -34,11 +36,23 @@ export interface PacketdrillTarget {
   sysctl(name: string, value: string): boolean;
   qdisc(dev: string, kind: string | null, params: Readonly<Record<string, number>>): boolean;
   ethtool(dev: string, features: Readonly<Record<string, boolean>>): boolean;
+  route(op: 'add' | 'change' | 'replace', route: PacketdrillRoute): boolean;
   syscall(name: string, args: readonly PdSysValue[]): PdSyscallStart;
   inject(packet: Uint8Array): void;
   onOutbound(cb: (packet: Uint8Array, usecs: number) => void): void;
   tcpInfo(fd: number): Readonly<Record<string, number>> | null;
   destroy(): void;
+}
+
+/** tooling/packetdrill's TargetRoute, structurally. */
+export interface PacketdrillRoute {
+  dst: number;
+  gateway?: number;
+  dev?: string;
+  mtu?: number;
+  mtuLock?: boolean;
+  advmss?: number;
+  initcwnd?: number;
 }
 
 /** ethtool -K names of the features tun0 lets a script switch. */
@@ -111,6 +125,13 @@ export function createPacketdrillTarget(config: PacketdrillTargetConfig): Packet
   check('up', host.ip.link.set('tun0', { up: true }));
   check('address', host.ip.addr.add('tun0', `${inetNtoa(config.localIp)}/24`));
   check('neighbour', host.ip.neigh.add(inetNtoa(config.remoteIp), macString(REMOTE_MAC), 'tun0'));
+  // As packetdrill sets tun0 up: the peer is reached through the gateway (the same wire, so
+  // the same MAC), by a /32 route a script may change (`ip route change ... mtu lock 640`).
+  if (config.gatewayIp !== undefined) {
+    const gw = inetNtoa(config.gatewayIp);
+    check('gateway neighbour', host.ip.neigh.add(gw, macString(REMOTE_MAC), 'tun0'));
+    check('peer route', host.ip.route.add({ dst: inetNtoa(config.remoteIp), gw, dev: 'tun0' }));
+  }
   // The test device is a plain FIFO, as packetdrill's defaults.sh makes tun0.
   const DEFAULT_QDISC = 'pfifo';
   check('qdisc', host.tc.qdisc.replace('tun0', DEFAULT_QDISC));
@@ -176,6 +197,16 @@ export function createPacketdrillTarget(config: PacketdrillTargetConfig): Packet
       // GSO and GRO are software features: always available to turn back on.
       dev.features = (dev.features & ~off) | (on & (dev.hwFeatures | NETIF_F_GSO | NETIF_F_GRO));
       return true;
+    },
+    route(op, r) {
+      const spec = {
+        dst: inetNtoa(r.dst), dev: r.dev ?? 'tun0', ...(r.gateway === undefined ? {} : { gw: inetNtoa(r.gateway) }),
+        ...(r.mtu === undefined ? {} : { mtu: r.mtu }), ...(r.mtuLock ? { mtuLock: true } : {}),
+        ...(r.advmss === undefined ? {} : { advmss: r.advmss }), ...(r.initcwnd === undefined ? {} : { initcwnd: r.initcwnd }),
+      };
+      const rc = op === 'add' ? host.ip.route.add(spec) : op === 'change' ? host.ip.route.change(spec) : host.ip.route.replace(spec);
+      settle();
+      return rc === 0;
     },
     syscall(name, args) {
       const r = calls.call(name, args);

@@ -10,7 +10,7 @@ import { FdMap } from './fds.js';
 import { interpretShell, type ShellStep } from './shell.js';
 import { symbolValue } from './symbols.js';
 import { checkOutcome, defaultAddressMap, precheckResult, syscallArgs, Unsupported, type ArgContext } from './sysargs.js';
-import { LOCAL_IP, REMOTE_IP, type SysValue, type SyscallOutcome, type Target, type TargetFactory } from './target.js';
+import { GATEWAY_IP, LOCAL_IP, REMOTE_IP, type SysValue, type SyscallOutcome, type Target, type TargetFactory, type TargetRoute } from './target.js';
 import { checkTime, DEFAULT_TOLERANCE, secs, toleranceFor, type TimeCheck, type Tolerance } from './timing.js';
 import { decodeTcp, encodeTcp, encodeTcpOptions, flagsFromString, SYN, ACK, type DecodedTcp } from './wire.js';
 
@@ -71,7 +71,7 @@ interface Pending {
 }
 
 const KNOWN_OPTIONS = new Set(['tolerance_usecs', 'tolerance_percent', 'tcp_ts_tick_usecs', 'strict_segments', 'ip_version',
-  'local_ip', 'remote_ip', 'bind_port', 'connect_port', 'mtu', 'mss']);
+  'local_ip', 'remote_ip', 'gateway_ip', 'bind_port', 'connect_port', 'mtu', 'mss']);
 
 /** Virtual time granted to a '*' event before giving up. */
 const ANY_TIME_LIMIT = 600_000_000;
@@ -103,6 +103,7 @@ class Run {
   /** Sysctls the script itself sets before the start: the target must know them. */
   private readonly scriptSysctls = new Map<string, string>();
   private readonly initQdiscs: Array<Extract<ShellStep, { kind: 'qdisc' }>> = [];
+  private readonly initRoutes: Array<Extract<ShellStep, { kind: 'route' }>> = [];
   private readonly initEthtool: Array<Extract<ShellStep, { kind: 'ethtool' }>> = [];
   private readonly deadline: number;
   private target!: Target;
@@ -148,19 +149,20 @@ class Run {
       }
     }
     if (!this.factory) throw new UnsupportedAt('no target stack', undefined);
-    this.ctx = { localIp: LOCAL_IP, remoteIp: REMOTE_IP, addressMap: defaultAddressMap(optMap, LOCAL_IP, REMOTE_IP), bindPort: this.bindPort, connectPort: this.connectPort };
+    this.ctx = { localIp: LOCAL_IP, remoteIp: REMOTE_IP, addressMap: defaultAddressMap(optMap, LOCAL_IP, REMOTE_IP, GATEWAY_IP), bindPort: this.bindPort, connectPort: this.connectPort };
     if (this.script.initCommand) this.shell(this.script.initCommand.command, this.script.initCommand.line, true);
     const first = this.script.events[0];
     if (first && (first.time.kind === 'absolute' || first.time.kind === 'relative') && first.time.usecs !== 0) {
       throw new Failure('first event should be at time 0', first.line);
     }
-    this.target = this.factory({ localIp: LOCAL_IP, remoteIp: REMOTE_IP, mtu: this.mtu, mss: this.mss, sysctls: this.sysctls });
+    this.target = this.factory({ localIp: LOCAL_IP, remoteIp: REMOTE_IP, gatewayIp: GATEWAY_IP, mtu: this.mtu, mss: this.mss, sysctls: this.sysctls });
     try {
       this.target.onOutbound((bytes, at) => this.capture(bytes, at));
       for (const [name, value] of this.scriptSysctls) {
         if (!this.target.sysctl(name, value)) throw new UnsupportedAt(`sysctl ${name}`, this.script.initCommand?.line);
       }
       for (const q of this.initQdiscs) this.qdisc(q, this.script.initCommand?.line);
+      for (const r of this.initRoutes) this.route(r, this.script.initCommand?.line);
       for (const e of this.initEthtool) this.ethtool(e, this.script.initCommand?.line);
       for (const ev of this.script.events) await this.event(ev);
       if (this.pending) await this.finishPending(this.pending.line);
@@ -251,6 +253,11 @@ class Run {
         else this.qdisc(step, line);
         continue;
       }
+      if (step.kind === 'route') {
+        if (beforeStart) this.initRoutes.push(step);
+        else this.route(step, line);
+        continue;
+      }
       const pairs = step.kind === 'defaults' ? [...this.opts.defaults] : [[step.name, step.value] as const];
       for (const [name, value] of pairs) {
         if (beforeStart) {
@@ -270,6 +277,24 @@ class Run {
 
   private qdisc(step: Extract<ShellStep, { kind: 'qdisc' }>, line: number | undefined): void {
     if (!this.target.qdisc?.(step.dev, step.qdisc, step.params)) throw new UnsupportedAt(`qdisc ${step.qdisc ?? 'delete'} on ${step.dev}`, line);
+  }
+
+  private route(step: Extract<ShellStep, { kind: 'route' }>, line: number | undefined): void {
+    const r = step.route;
+    const addr = (a: string): number => {
+      const v = this.ctx.addressMap.get(a);
+      if (v === undefined) throw new UnsupportedAt(`ip route: address ${a} is not one of the script's`, line);
+      return v;
+    };
+    const route: TargetRoute = { dst: addr(r.dst) };
+    if (r.via !== undefined) route.gateway = addr(r.via);
+    if (r.dev !== undefined) route.dev = r.dev;
+    if (r.mtu !== undefined) route.mtu = r.mtu;
+    if (r.mtuLock) route.mtuLock = true;
+    if (r.advmss !== undefined) route.advmss = r.advmss;
+    if (r.initcwnd !== undefined) route.initcwnd = r.initcwnd;
+    if (!this.target.route) throw new UnsupportedAt('ip route', line);
+    if (!this.target.route(step.op, route)) throw new Failure(`ip route ${step.op} ${r.dst} failed`, line ?? 0);
   }
 
   private code(src: string, line: number): void {

@@ -29,6 +29,20 @@ describe('shell lines', () => {
     ]);
   });
 
+  it('reads ip route add/change/replace with the metrics scripts set', () => {
+    expect(interpretShell('ip route change 192.0.2.1 via 192.168.0.2 dev tun0 advmss 600 mtu lock 640 initcwnd 11')).toEqual([{
+      kind: 'route', op: 'change',
+      route: { dst: '192.0.2.1', via: '192.168.0.2', dev: 'tun0', advmss: 600, mtuLock: true, mtu: 640, initcwnd: 11 },
+    }]);
+    expect(interpretShell('ip route replace 192.0.2.1 dev tun0 mtu 1400')).toEqual([{
+      kind: 'route', op: 'replace', route: { dst: '192.0.2.1', dev: 'tun0', mtu: 1400 },
+    }]);
+    // A keyword not modelled is never dropped silently.
+    expect(interpretShell('ip route change 192.0.2.1 via 192.168.0.2 rto_min 10ms')[0]!.kind).toBe('unsupported');
+    expect(interpretShell('ip route change 192.0.2.1 mtu lock')[0]!.kind).toBe('unsupported');
+    expect(interpretShell('ip route flush cache')[0]!.kind).toBe('unsupported');
+  });
+
   it('ignores known no-ops and flags everything else', () => {
     expect(interpretShell('/tmp/sysctl_restore_${PPID}.sh').map((s) => s.kind)).toEqual(['noop']);
     expect(interpretShell('ip tcp_metrics flush all > /dev/null 2>&1').map((s) => s.kind)).toEqual(['noop']);

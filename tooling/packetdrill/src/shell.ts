@@ -8,8 +8,23 @@ export type ShellStep =
   | { kind: 'qdisc'; dev: string; qdisc: string | null; params: Record<string, number> }
   /** `ethtool -K dev tso off gso off`: device offload features on or off, by ethtool's names. */
   | { kind: 'ethtool'; dev: string; features: Record<string, boolean> }
+  /** `ip route add|change|replace DST [via GW] [dev D] [advmss N] [mtu [lock] N] [initcwnd N]`. */
+  | { kind: 'route'; op: RouteOp; route: RouteText }
   | { kind: 'noop'; command: string }
   | { kind: 'unsupported'; command: string };
+
+export type RouteOp = 'add' | 'change' | 'replace';
+
+/** A route as the script wrote it: addresses still in the script's numbering. */
+export interface RouteText {
+  dst: string;
+  via?: string;
+  dev?: string;
+  mtu?: number;
+  mtuLock?: boolean;
+  advmss?: number;
+  initcwnd?: number;
+}
 
 /** Split a command block into simple commands and interpret each. */
 export function interpretShell(text: string): ShellStep[] {
@@ -84,6 +99,7 @@ function interpretCommand(cmd: string): ShellStep[] {
   if (/^\/tmp\/sysctl_restore_\$\{?PPID\}?\.sh$/.test(prog) && words.length === 1) return [{ kind: 'noop', command: cmd }];
   // A fresh host has no cached metrics.
   if (prog === 'ip' && words[1] === 'tcp_metrics' && words[2] === 'flush') return [{ kind: 'noop', command: cmd }];
+  if (prog === 'ip' && words[1] === 'route') return [ipRoute(cmd, words)];
   if (prog === 'tc' && words[1] === 'qdisc') return [tcQdisc(cmd, words)];
   if (prog === 'ethtool' && (words[1] === '-K' || words[1] === '--features' || words[1] === '--offload')) return [ethtoolK(cmd, words)];
   // Resetting the SNMP counters affects nothing a script can observe without nstat itself.
@@ -107,6 +123,35 @@ function tcQdisc(cmd: string, words: string[]): ShellStep {
     params[words[i]!] = v;
   }
   return { kind: 'qdisc', dev, qdisc, params };
+}
+
+/** `ip route` with the keywords scripts use; anything else is unsupported, never ignored. */
+function ipRoute(cmd: string, words: string[]): ShellStep {
+  const op = words[2];
+  const dst = words[3];
+  if ((op !== 'add' && op !== 'change' && op !== 'replace') || dst === undefined) return { kind: 'unsupported', command: cmd };
+  const route: RouteText = { dst };
+  const num = (w: string | undefined): number | null => (w !== undefined && /^\d+$/.test(w) ? Number(w) : null);
+  for (let i = 4; i < words.length; i += 2) {
+    const key = words[i]!;
+    let val = words[i + 1];
+    if (key === 'via' && val !== undefined) route.via = val;
+    else if (key === 'dev' && val !== undefined) route.dev = val;
+    else if (key === 'mtu') {
+      if (val === 'lock') {
+        route.mtuLock = true;
+        val = words[++i + 1];
+      }
+      const n = num(val);
+      if (n === null) return { kind: 'unsupported', command: cmd };
+      route.mtu = n;
+    } else if (key === 'advmss' || key === 'initcwnd') {
+      const n = num(val);
+      if (n === null) return { kind: 'unsupported', command: cmd };
+      route[key] = n;
+    } else return { kind: 'unsupported', command: cmd };
+  }
+  return { kind: 'route', op, route };
 }
 
 function ethtoolK(cmd: string, words: string[]): ShellStep {

@@ -195,11 +195,14 @@ export function compareValue(want: SysValue, got: SysValue, where: string): stri
   return null;
 }
 
-export function defaultAddressMap(options: ReadonlyMap<string, string | null>, localIp: number, remoteIp: number): Map<string, number> {
-  const m = new Map<string, number>([['192.168.0.1', localIp], ['192.0.2.1', remoteIp]]);
-  const local = options.get('local_ip');
-  const remote = options.get('remote_ip');
-  if (local) m.set(local.replace(/\/.*/, ''), localIp);
-  if (remote) m.set(remote.replace(/\/.*/, ''), remoteIp);
+/** packetdrill's default addresses (and any --local_ip/--remote_ip/--gateway_ip) → the target's. */
+export function defaultAddressMap(
+  options: ReadonlyMap<string, string | null>, localIp: number, remoteIp: number, gatewayIp: number,
+): Map<string, number> {
+  const m = new Map<string, number>([['192.168.0.1', localIp], ['192.0.2.1', remoteIp], ['192.168.0.2', gatewayIp]]);
+  for (const [opt, ip] of [['gateway_ip', gatewayIp], ['local_ip', localIp], ['remote_ip', remoteIp]] as const) {
+    const v = options.get(opt);
+    if (v) m.set(v.replace(/\/.*/, ''), ip);
+  }
   return m;
 }

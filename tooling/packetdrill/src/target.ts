@@ -7,6 +7,11 @@ export interface TargetConfig {
   localIp: number;
   /** Host-order address of the scripted peer: 198.18.0.2 (reached directly, one hop). */
   remoteIp: number;
+  /**
+   * Host-order address of packetdrill's gateway (198.18.0.3), on the link: the target routes
+   * the peer through it, as packetdrill's tun0 set-up does, so scripts can change that route.
+   */
+  gatewayIp: number;
   /** Link MTU, 1500 unless the script says otherwise. */
   mtu: number;
   /**
@@ -74,6 +79,11 @@ export interface Target {
    * if the device or a feature is unknown.
    */
   ethtool?(dev: string, features: Readonly<Record<string, boolean>>): boolean;
+  /**
+   * `ip route add|change|replace`: addresses already mapped to the target's (host order);
+   * false if the route cannot be installed (no such route to change, bad gateway ...).
+   */
+  route?(op: 'add' | 'change' | 'replace', route: TargetRoute): boolean;
   syscall(name: string, args: readonly SysValue[]): SyscallStart;
   /** Deliver an IPv4 packet from the peer to the stack, as if it arrived on the wire now. */
   inject(packet: Uint8Array): void;
@@ -84,6 +94,18 @@ export interface Target {
   destroy(): void;
 }
 
+export interface TargetRoute {
+  /** Destination host (a /32 route), host order. */
+  dst: number;
+  gateway?: number;
+  dev?: string;
+  mtu?: number;
+  /** `mtu lock`: PMTU discovery leaves this MTU alone. */
+  mtuLock?: boolean;
+  advmss?: number;
+  initcwnd?: number;
+}
+
 export type TargetFactory = (config: TargetConfig) => Target;
 
 /** The name under which a stack package exports its factory, e.g. `@knet/host`. */
@@ -92,3 +114,5 @@ export const TARGET_FACTORY_EXPORT = 'createPacketdrillTarget';
 /** Addresses used in place of packetdrill's 192.168.0.1 / 192.0.2.1 defaults. */
 export const LOCAL_IP = 0xc6120001; // 198.18.0.1
 export const REMOTE_IP = 0xc6120002; // 198.18.0.2
+/** In place of packetdrill's gateway, 192.168.0.2. */
+export const GATEWAY_IP = 0xc6120003; // 198.18.0.3
