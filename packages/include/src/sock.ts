@@ -119,6 +119,11 @@ export interface Sock {
   tos: number;
   pmtudisc: number;
   recverr: boolean;
+  /**
+   * inet_sock DEFER_CONNECT: a TCP_FASTOPEN_CONNECT connect() returned 0 without a SYN; the
+   * first write sends SYN with data (RFC 7413 §3).
+   */
+  inetDeferConnect: boolean;
 }
 
 /** struct socket: the file-facing half. */
@@ -175,7 +180,8 @@ export interface ProtoOps {
   readonly family: number;
   release(sock: Socket): number;
   bind(sock: Socket, addr: SockaddrIn): number;
-  connect(sock: Socket, addr: SockaddrIn, flags: number): number;
+  /** `isSendmsg`: called from a Fast Open sendmsg (__inet_stream_connect's is_sendmsg). */
+  connect(sock: Socket, addr: SockaddrIn | null, flags: number, isSendmsg?: boolean): number;
   /** The new socket, or -errno (-EAGAIN when the queue is empty). */
   accept(sock: Socket, newsock: Socket, flags: number): number;
   getname(sock: Socket, peer: boolean): SockaddrIn | number;

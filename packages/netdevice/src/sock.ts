@@ -161,6 +161,7 @@ export class InetSock implements Sock {
   tos = 0;
   pmtudisc = IP_PMTUDISC_WANT;
   recverr = false;
+  inetDeferConnect = false;
 
   constructor(net: Net, prot: Proto) {
     this.skNet = net;

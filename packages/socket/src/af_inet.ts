@@ -223,9 +223,11 @@ const CONNECTING = (1 << TCP_SYN_SENT) | (1 << TCP_SYN_RECV);
 /**
  * __inet_stream_connect without the sleep: -EINPROGRESS when the handshake has just started,
  * -EALREADY while it is still going, 0 once established, or the error that ended it (read
- * from sk_err, the socket then back to SS_UNCONNECTED).
+ * from sk_err, the socket then back to SS_UNCONNECTED). A deferred Fast Open connect returns
+ * 0 at once; connecting again then gives -EISCONN, or -EINPROGRESS to the write that sends the
+ * SYN (`isSendmsg`, from TCP's sendmsg).
  */
-export function inetStreamConnect(sock: Socket, addr: SockaddrIn | null, _flags: number): number {
+export function inetStreamConnect(sock: Socket, addr: SockaddrIn | null, _flags: number, isSendmsg = false): number {
   const sk = sock.sk;
   if (sk === null) return -EINVAL;
   if (addr !== null && addr.family === AF_UNSPEC) {
@@ -238,7 +240,8 @@ export function inetStreamConnect(sock: Socket, addr: SockaddrIn | null, _flags:
     case SS_CONNECTED:
       return -EISCONN;
     case SS_CONNECTING:
-      err = -EALREADY;
+      if (sk.inetDeferConnect) err = isSendmsg ? -EINPROGRESS : -EISCONN;
+      else err = -EALREADY;
       break;
     case SS_UNCONNECTED:
       if (sk.skState !== TCP_CLOSE) return -EISCONN;
@@ -249,6 +252,8 @@ export function inetStreamConnect(sock: Socket, addr: SockaddrIn | null, _flags:
       // A protocol that never sleeps may say "started" as 0 or as -EINPROGRESS.
       if (err < 0 && err !== -EINPROGRESS) return err;
       sock.state = SS_CONNECTING;
+      // TCP_FASTOPEN_CONNECT: nothing is sent until the first write.
+      if (err === 0 && sk.inetDeferConnect) return 0;
       err = -EINPROGRESS;
       break;
     default:

@@ -10,7 +10,7 @@
 import type { Msghdr, Net, SockaddrIn, Sock, Socket, SockoptVal, WaitQueueHead } from '@knet/include';
 import {
   EAGAIN, EBADF, EINPROGRESS, EALREADY, EINVAL, EMFILE, ENOTSOCK, EPOLLIN, EPOLLOUT, FIONBIO, F_GETFL,
-  F_SETFL, MSG_DONTWAIT, MSG_WAITALL, O_NONBLOCK, POLLERR, POLLHUP, POLLNVAL, SOCK_CLOEXEC, SOCK_NONBLOCK,
+  F_SETFL, MSG_DONTWAIT, MSG_FASTOPEN, MSG_WAITALL, O_NONBLOCK, POLLERR, POLLHUP, POLLNVAL, SOCK_CLOEXEC, SOCK_NONBLOCK,
   SOCK_STREAM, SOCK_TYPE_MASK, SS_CONNECTING, POLLIN, POLLOUT, POLLPRI, POLLRDHUP, EPOLLPRI, EPOLLRDHUP,
   SHUT_RDWR, SIOCINQ, SOCK_LINGER, TCP_CLOSE_WAIT, TCP_CLOSING, TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_LAST_ACK,
   TCP_SYN_RECV,
@@ -481,10 +481,14 @@ export class Task {
     const total = iovLen(msg.iov);
     const fullIov = msg.iov;
     let sent = 0;
+    let first = true;
     const attempt = () => {
       if (this.file(fd)?.sock !== sock) return sent > 0 ? sent : -EBADF;
       if (stream && sent > 0) msg.iov = iovAdvance(fullIov, sent);
-      const r = this.sendmsg(fd, msg, flags);
+      // MSG_FASTOPEN opens the connection on the first try; a retry after the wait is the
+      // rest of the same call, which Linux makes after sleeping through the handshake.
+      const r = this.sendmsg(fd, msg, first ? flags : flags & ~MSG_FASTOPEN);
+      first = false;
       msg.iov = fullIov;
       if (r === -EAGAIN) return this.nonblock(sock, flags) ? (sent > 0 ? sent : r) : WOULD_BLOCK;
       if (r < 0) return sent > 0 ? sent : r;
