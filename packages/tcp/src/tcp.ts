@@ -14,6 +14,7 @@ import {
   TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT, TCP_INQ, TCP_CM_INQ, SO_KEEPALIVE, SO_LINGER, SO_REUSEADDR, SO_RCVBUF, SO_SNDBUF,
   SO_ERROR, SO_TYPE, SO_RCVLOWAT, SO_REUSEPORT, SO_ACCEPTCONN, SO_PROTOCOL, SO_DOMAIN,
   SOCK_STREAM, IPPROTO_TCP, AF_INET, TCP_CA_Open,
+  TCP_FASTOPEN_CONNECT, TFO_CLIENT_ENABLE, MSG_FASTOPEN, AF_UNSPEC, O_NONBLOCK, EOPNOTSUPP, EALREADY, EINPROGRESS,
 } from '@knet/include';
 import { skbQueuePurge, skbUnlink, consumeSkb, kfreeSkbReason, pskbExpandHead } from '@knet/skbuff';
 import { skStreamIsWriteable, skStreamMemoryFree, skStreamWriteSpace, sockRcvlowat, sockError, traceEvent, skMemReclaim } from '@knet/netdevice';
@@ -28,7 +29,10 @@ import { ICSK_ACK_SCHED, ICSK_ACK_PUSHED, ICSK_ACK_PUSHED2, type TcpSock } from 
 import {
   skStreamAllocSkb, skbEntail, tcpCurrentMss, tcpSendMssGoal, __tcpPushPendingFrames, tcpPushOne, tcpSendFin,
   tcpSendActiveReset, tcpSendAck, tcpReceiveWindow, __tcpSelectWindow, skWmemFreeSkb, tcpPushPendingFrames, tcpSkbAddData,
+  tcpConnect,
 } from './tcp_output.js';
+import { tcpFreeFastopenReq } from './tcp_fastopen.js';
+import { TcpFastopenRequest } from './tcp_fastopen_cookie.js';
 import { inetCskClearXmitTimers, inetCskResetKeepaliveTimer, tcpFinTime, tcpSetKeepalive } from './tcp_timer.js';
 import { tcpWriteQueuePurge, tcpRcvSpaceAdjust, tcpEnterQuickackMode } from './tcp_input.js';
 import { tcpTimeWait, inetCskListenStop } from './tcp_minisocks.js';
@@ -67,6 +71,7 @@ export function tcpDestroySock(sk: TcpSock): void {
   inetCskClearXmitTimers(sk);
   tcpCleanupCongestionControl(sk);
   tcpWriteQueuePurge(sk);
+  tcpFreeFastopenReq(sk);
   let skb: SkBuff | null;
   while ((skb = sk.ooo.pop()) !== null) kfreeSkbReason(skb, 80);
   skbQueuePurge(sk.skReceiveQueue);
@@ -141,6 +146,62 @@ function tcpPush(sk: TcpSock, flags: number, mssNow: number, nonagle: number, si
   __tcpPushPendingFrames(sk, mssNow, nonagle);
 }
 
+function iovLen(iov: Uint8Array[]): number {
+  let n = 0;
+  for (const b of iov) n += b.length;
+  return n;
+}
+
+/** The iovec past its first `skip` bytes. */
+function iovSkip(iov: Uint8Array[], skip: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const b of iov) {
+    if (skip >= b.length) skip -= b.length;
+    else {
+      out.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+  }
+  return out;
+}
+
+const CONNECTING = (1 << TCP_SYN_SENT) | (1 << TCP_SYN_RECV);
+
+/**
+ * tcp_sendmsg_fastopen: a write that opens the connection (MSG_FASTOPEN, or the first write
+ * after a deferred TCP_FASTOPEN_CONNECT connect), its first bytes in the SYN when a cookie is
+ * cached (RFC 7413 §3). Connects through the socket layer, as __inet_stream_connect. Returns
+ * 0 (connected), or -errno; `out.copied` is what went into the SYN.
+ */
+function tcpSendmsgFastopen(sk: TcpSock, msg: Msghdr, flags: number, size: number, out: { copied: number }): number {
+  const addr = msg.name;
+  if (!(tcpNet(sk.skNet).sysctl.tcp_fastopen & TFO_CLIENT_ENABLE) || (addr !== null && addr.family === AF_UNSPEC)) return -EOPNOTSUPP;
+  // Another Fast Open is under way.
+  if (sk.fastopenReq !== null) return -EALREADY;
+  const req = new TcpFastopenRequest();
+  req.data = msg;
+  req.size = size;
+  sk.fastopenReq = req;
+  if (sk.inetDeferConnect) {
+    const err = tcpConnect(sk);
+    if (err) {
+      // As a failed tcp_v4_connect leaves it.
+      tcpSetState(sk, TCP_CLOSE);
+      sk.inetDport = 0;
+      sk.skRouteCaps = 0;
+    }
+  }
+  const sock = sk.skSocket;
+  const err = sock === null ? -EPIPE : sock.ops.connect(sock, addr, (flags & MSG_DONTWAIT) ? O_NONBLOCK : 0, true);
+  // A reset or disconnect during the connect may have freed the request already.
+  if (sk.fastopenReq !== null) {
+    out.copied = sk.fastopenReq.copied;
+    tcpFreeFastopenReq(sk);
+    sk.inetDeferConnect = false;
+  }
+  return err;
+}
+
 /**
  * tcp_sendmsg: copy the user's bytes into skbs of the size goal (one MSS, or a GSO chunk) and
  * push them. Returns bytes queued or -errno (-EAGAIN when the send buffer is full).
@@ -149,6 +210,23 @@ export function tcpSendmsg(sk: TcpSock, msg: Msghdr, flags: number): number {
   const n = sk.skNet;
   if (n.trace !== null) traceEvent(n, 'tcpSendmsg');
   if (flags & MSG_OOB) return -95;
+  let copiedSyn = 0;
+  if ((flags & MSG_FASTOPEN) || sk.inetDeferConnect) {
+    const out = { copied: 0 };
+    const err = tcpSendmsgFastopen(sk, msg, flags, iovLen(msg.iov), out);
+    copiedSyn = out.copied;
+    if (err === -EINPROGRESS && copiedSyn > 0) return copiedSyn;
+    // Where Linux would sleep through the handshake, a blocking caller gets -EAGAIN (or the
+    // bytes already in the SYN) and the socket layer waits and writes the rest.
+    if (err && !(flags & MSG_DONTWAIT) && ((1 << sk.skState) & CONNECTING)) return copiedSyn > 0 ? copiedSyn : -EAGAIN;
+    if (err) return err;
+    if (copiedSyn > 0) msg = { ...msg, iov: iovSkip(msg.iov, copiedSyn) };
+  }
+  const r = tcpSendmsgLocked(sk, msg, flags);
+  return copiedSyn > 0 ? (r >= 0 ? r + copiedSyn : copiedSyn) : r;
+}
+
+function tcpSendmsgLocked(sk: TcpSock, msg: Msghdr, flags: number): number {
   const state = sk.skState;
   if (state !== TCP_ESTABLISHED && state !== TCP_CLOSE_WAIT) {
     if (sk.skErr) return sockError(sk);
@@ -444,6 +522,8 @@ export function tcpDisconnect(sk: TcpSock, _flags: number): number {
   inetCskClearXmitTimers(sk);
   skbQueuePurge(sk.skReceiveQueue);
   tcpWriteQueuePurge(sk);
+  tcpFreeFastopenReq(sk);
+  sk.inetDeferConnect = false;
   let skb: SkBuff | null;
   while ((skb = sk.ooo.pop()) !== null) kfreeSkbReason(skb, 80);
   sk.inetDport = 0;
@@ -492,6 +572,9 @@ export function tcpPoll(sk: TcpSock): number {
       else sk.skFlags |= SOCK_NOSPACE;
     } else mask |= EPOLLOUT | POLLWRNORM;
     if (sk.urgData) mask |= EPOLLPRI;
+  } else if (state === TCP_SYN_SENT && sk.inetDeferConnect) {
+    // A deferred Fast Open connect is writable: the write sends the SYN with its data.
+    mask |= EPOLLOUT | POLLWRNORM;
   }
   if (sk.skErr || sk.skErrorQueue.first !== null) mask |= EPOLLERR;
   return mask;
@@ -588,6 +671,13 @@ export function tcpSetsockopt(sk: TcpSock, level: number, optname: number, v: So
     case TCP_INQ:
       if (val < 0 || val > 1) return -EINVAL;
       sk.recvmsgInq = val === 1;
+      return 0;
+    case TCP_FASTOPEN_CONNECT:
+      if (val < 0 || val > 1) return -EINVAL;
+      if (!(tn.sysctl.tcp_fastopen & TFO_CLIENT_ENABLE)) return -EOPNOTSUPP;
+      // Only before the connect: it decides what connect() does.
+      if (sk.skState !== TCP_CLOSE) return -EINVAL;
+      sk.fastopenConnect = val === 1;
       return 0;
     default:
       void tn;
@@ -693,6 +783,7 @@ export function tcpGetsockopt(sk: TcpSock, level: number, optname: number): Sock
     case TCP_USER_TIMEOUT: return sk.icskUserTimeout;
     case TCP_NOTSENT_LOWAT: return sk.notsentLowat;
     case TCP_INQ: return sk.recvmsgInq ? 1 : 0;
+    case TCP_FASTOPEN_CONNECT: return sk.fastopenConnect ? 1 : 0;
     default: return -ENOPROTOOPT;
   }
 }

@@ -16,7 +16,9 @@ import { skSetOwnerR, skbOrphan, skWakeWaiters, traceEvent, skStreamMemoryFree }
 import {
   tcpFlags as thFlags, tcpWindow as thWindow, tcpHdrLen as thHdrLen,
 } from './tcp_hdr.js';
-import { tcpParseOptions, tcpFastParseOptions, type TcpSackBlock, TCP_NUM_SACKS, TCPOLEN_TSTAMP_ALIGNED } from './tcp_options.js';
+import { tcpParseOptions, tcpFastParseOptions, tcpFastopenOptionGet, type TcpSackBlock, TCP_NUM_SACKS, TCPOLEN_TSTAMP_ALIGNED } from './tcp_options.js';
+import { TcpFastopenCookie } from './tcp_fastopen_cookie.js';
+import { tcpFastopenCacheSet } from './tcp_metrics.js';
 import { after, before, between } from './tcp_seq.js';
 import {
   FLAG_DATA, FLAG_WIN_UPDATE, FLAG_DATA_ACKED, FLAG_RETRANS_DATA_ACKED, FLAG_SYN_ACKED, FLAG_DATA_SACKED,
@@ -2057,6 +2059,63 @@ function applySynOptions(sk: TcpSock): void {
   }
 }
 
+/**
+ * tcp_non_congestion_loss_retransmit: resend what is marked lost without calling it congestion
+ * (the undo marker is cleared, ssthresh keeps the current estimate).
+ */
+function tcpNonCongestionLossRetransmit(sk: TcpSock): void {
+  if (sk.icskCaState !== TCP_CA_Loss) {
+    sk.highSeq = sk.sndNxt;
+    sk.sndSsthresh = tcpCurrentSsthresh(sk);
+    sk.priorSsthresh = 0;
+    sk.undoMarker = 0;
+    tcpSetCaState(sk, TCP_CA_Loss);
+  }
+  tcpXmitRetransmitQueue(sk);
+}
+
+/**
+ * tcp_rcv_fastopen_synack: cache the server's cookie and MSS (RFC 7413 §4.1.3), and resend at
+ * once the SYN's data the SYN-ACK did not acknowledge (§4.2.2: the server may ignore it).
+ * Returns true when data was resent, so the caller sends no separate ACK.
+ */
+function tcpRcvFastopenSynack(sk: TcpSock, cookie: TcpFastopenCookie): boolean {
+  const tn = net(sk);
+  const head = sk.skWriteQueue.first as SkBuff | null;
+  const data = sk.synData && head !== null && head !== sk.sendHead ? head : null;
+  let mss = sk.rxOpt.mssClamp;
+  // TCP_MAXSEG clamped it: cache what the server itself announced.
+  if (mss === sk.rxOpt.userMss) mss = sk.rxOpt.synMss;
+  let tryExp = 0;
+  if (!sk.synFastopen) {
+    // A cookie we did not ask for is ignored.
+    cookie.len = -1;
+  } else if (sk.totalRetrans) {
+    // The SYN timed out: the SYN-ACK answers a retransmitted plain SYN, so a missing cookie
+    // says nothing about the server.
+  } else if (cookie.len < 0 && !sk.synData) {
+    // A request went unanswered: try the other option format next time.
+    tryExp = sk.synFastopenExp ? 2 : 1;
+  }
+  tcpFastopenCacheSet(tn, sk.inetSaddr, sk.inetDaddr, mss, cookie, tryExp);
+  if (data !== null) {
+    for (let s: SkBuff | null = data; s !== null && s !== sk.sendHead; s = s.next as SkBuff | null) tcpMarkSkbLost(sk, s);
+    tcpNonCongestionLossRetransmit(sk);
+    tn.ext.TCPFastOpenActiveFail++;
+    return true;
+  }
+  sk.synDataAcked = sk.synData;
+  if (sk.synDataAcked) {
+    tn.ext.TCPFastOpenActive++;
+    // The SYN and its data were counted as two deliveries.
+    if (sk.delivered > 1) sk.delivered--;
+  }
+  return false;
+}
+
+/** The Fast Open option of the SYN-ACK being processed. */
+const synackCookie = new TcpFastopenCookie();
+
 /** tcp_rcv_synsent_state_process (RFC 9293 §3.10.7.3). Returns 1 to have the caller send RST. */
 function tcpRcvSynsentStateProcess(sk: TcpSock, skb: SkBuff): number {
   const tn = net(sk);
@@ -2064,6 +2123,7 @@ function tcpRcvSynsentStateProcess(sk: TcpSock, skb: SkBuff): number {
   const flags = skb.cb.tcpFlags;
   const savedClamp = sk.rxOpt.mssClamp;
   tcpParseOptions(b, th, flags, sk.rxOpt, false, sc(sk));
+  tcpFastopenOptionGet(b, sk.rxOpt, synackCookie);
   if (sk.rxOpt.sawTstamp && sk.rxOpt.rcvTsecr) sk.rxOpt.rcvTsecr = (sk.rxOpt.rcvTsecr) >>> 0;
   if (flags & TCPHDR_ACK) {
     // An ACK must acknowledge our SYN exactly.
@@ -2104,7 +2164,14 @@ function tcpRcvSynsentStateProcess(sk: TcpSock, skb: SkBuff): number {
     const rtt = sk.srttUs;
     if (!rtt && sk.rxOpt.sawTstamp && sk.rxOpt.rcvTsecr) tcpSynackRttMeas(sk, ((tcpTimeStamp(sk) - sk.rxOpt.rcvTsecr) >>> 0) * 1000);
     tcpFinishConnect(sk);
+    const fastopenFail = (sk.synFastopen || sk.synData) && tcpRcvFastopenSynack(sk, synackCookie);
     if (!(sk.skFlags & SOCK_DEAD)) sk.skStateChange(sk);
+    if (fastopenFail) {
+      // The resent data carries the ACK of the SYN-ACK.
+      consumeSkb(skb);
+      tcpDataSndCheck(sk);
+      return 0;
+    }
     // Data in the SYN-ACK (or an immediate reply) is acknowledged at once.
     const hlen = thHdrLen(b, th);
     if (skb.len > hlen || (flags & TCPHDR_FIN)) {

@@ -41,6 +41,7 @@ import { secureTcpSeq, secureTcpTsOff } from './secure_seq.js';
 import { cookieV4InitSequence, cookieV4Check, cookieInitTimestamp, cookieTimestampDecode } from './tcp_syncookies.js';
 import { tcpRegisterCongestionControl, tcpCaFindKey } from './tcp_cong.js';
 import { tcpEcnCreateRequest } from './tcp_ecn.js';
+import { tcpFastopenDeferConnect } from './tcp_fastopen.js';
 
 const R = SKB_DROP_REASON;
 const u32 = (b: Uint8Array, o: number) => ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
@@ -570,6 +571,8 @@ export function tcpV4Connect(sk: TcpSock, addr: SockaddrIn): number {
   if (!sk.writeSeq) sk.writeSeq = secureTcpSeq(tn.seqKey, sk.inetSaddr, sk.inetDaddr, sk.inetSport, sk.inetDport, sk.skNet.clock.now());
   sk.tsOffset = tn.sysctl.tcp_timestamps === 1 ? secureTcpTsOff(tn.tsKey, sk.inetSaddr, sk.inetDaddr) : 0;
   sk.inetId = Math.floor(sk.skNet.clock.random() * 65536);
+  // TCP_FASTOPEN_CONNECT with a cookie cached: no SYN until the first write (RFC 7413 §3).
+  if (tcpFastopenDeferConnect(sk)) return 0;
   const r = tcpConnect(sk);
   if (r) {
     tcpSetState(sk, TCP_CLOSE);

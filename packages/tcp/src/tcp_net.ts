@@ -5,6 +5,7 @@ import { HsipKey } from './secure_seq.js';
 import { TcpOptionsReceived } from './tcp_options.js';
 import type { EhashEntry, TcpSock } from './tcp_sock.js';
 import type { InetBindBucket } from './inet_hashtables.js';
+import { TcpMetricsCache } from './tcp_metrics.js';
 
 declare module '@knet/include' {
   interface NetGeneric {
@@ -100,7 +101,8 @@ export const TCPEXT_MIB_NAMES = ['SyncookiesSent', 'SyncookiesRecv', 'Syncookies
   'TCPACKSkippedSynRecv', 'TCPACKSkippedPAWS', 'TCPACKSkippedSeq', 'TCPACKSkippedFinWait2', 'TCPACKSkippedTimeWait',
   'TCPACKSkippedChallenge', 'TCPWinProbe', 'TCPKeepAlive', 'TCPMTUPFail', 'TCPMTUPSuccess', 'TCPDelivered',
   'TCPDeliveredCE', 'TCPAckCompressed', 'TCPZeroWindowDrop', 'TCPRcvQDrop', 'TCPWqueueTooBig', 'TCPBacklogCoalesce',
-  'TCPDSACKRecvSegs', 'TCPDSACKIgnoredDubious', 'TCPTimeoutRehash', 'TCPDuplicateDataRehash', 'TCPSpuriousRtxHostQueues'] as const;
+  'TCPDSACKRecvSegs', 'TCPDSACKIgnoredDubious', 'TCPTimeoutRehash', 'TCPDuplicateDataRehash', 'TCPSpuriousRtxHostQueues',
+  'TCPFastOpenActive', 'TCPFastOpenActiveFail'] as const;
 
 export type TcpMib = Record<(typeof TCP_MIB_NAMES)[number], number>;
 export type TcpExtMib = Record<(typeof TCPEXT_MIB_NAMES)[number], number>;
@@ -133,6 +135,8 @@ export class TcpNet {
   twCount = 0;
   /** Scratch options for segments to listeners and TIME_WAIT socks. */
   readonly tmpOpt = new TcpOptionsReceived();
+  /** Per-destination Fast Open cookies and MSS (the tcp_metrics cache). */
+  readonly metrics = new TcpMetricsCache();
   /** Every live full sock, for tcpDiagList. */
   readonly allSocks = new Set<TcpSock>();
   /** Sockets of this net by the congestion module they use (for unregister checks). */

@@ -3,8 +3,10 @@
 import {
   TCPOPT_EOL, TCPOPT_NOP, TCPOPT_MSS, TCPOPT_WINDOW, TCPOPT_SACK_PERM, TCPOPT_SACK, TCPOPT_TIMESTAMP,
   TCPOLEN_MSS, TCPOLEN_WINDOW, TCPOLEN_SACK_PERM, TCPOLEN_TIMESTAMP, TCPOLEN_SACK_BASE, TCPOLEN_SACK_PERBLOCK,
-  TCPHDR_SYN,
+  TCPHDR_SYN, TCPOPT_FASTOPEN, TCPOPT_EXP, TCPOLEN_FASTOPEN_BASE, TCPOLEN_EXP_FASTOPEN_BASE, TCPOPT_FASTOPEN_MAGIC,
+  TCP_FASTOPEN_COOKIE_MIN, TCP_FASTOPEN_COOKIE_MAX,
 } from '@knet/include';
+import type { TcpFastopenCookie } from './tcp_fastopen_cookie.js';
 
 /** RFC 7323 §2.3: shift counts above 14 are treated as 14. */
 export const TCP_MAX_WSCALE = 14;
@@ -45,6 +47,13 @@ export class TcpOptionsReceived {
   sackOff = 0;
   /** MSS option value seen in this SYN, 0 if none. */
   synMss = 0;
+  /**
+   * The Fast Open option of this SYN or SYN-ACK: -1 none (or malformed), 0 empty, else the
+   * cookie's length, its bytes at fastopenOff; fastopenExp for the experimental kind.
+   */
+  fastopenLen = -1;
+  fastopenOff = 0;
+  fastopenExp = false;
 
   reset(): void {
     this.tsRecentStamp = 0;
@@ -63,6 +72,9 @@ export class TcpOptionsReceived {
     this.mssClamp = 0;
     this.sackOff = 0;
     this.synMss = 0;
+    this.fastopenLen = -1;
+    this.fastopenOff = 0;
+    this.fastopenExp = false;
   }
 }
 
@@ -90,6 +102,7 @@ export function tcpParseOptions(b: Uint8Array, th: number, flags: number, opt: T
   opt.sawTstamp = false;
   opt.sackOff = 0;
   opt.synMss = 0;
+  opt.fastopenLen = -1;
   while (length > 0) {
     const opcode = b[p++];
     if (opcode === TCPOPT_EOL) return;
@@ -134,12 +147,40 @@ export function tcpParseOptions(b: Uint8Array, th: number, flags: number, opt: T
           opt.sackOff = p - 2;
         }
         break;
+      case TCPOPT_FASTOPEN:
+        tcpParseFastopenOption(opt, opsize - TCPOLEN_FASTOPEN_BASE, p, syn, false);
+        break;
+      case TCPOPT_EXP:
+        // The pre-RFC Fast Open option shares kind 254, told apart by its 16-bit magic.
+        if (opsize >= TCPOLEN_EXP_FASTOPEN_BASE && u16(b, p) === TCPOPT_FASTOPEN_MAGIC) {
+          tcpParseFastopenOption(opt, opsize - TCPOLEN_EXP_FASTOPEN_BASE, p + 2, syn, true);
+        }
+        break;
       default:
         break;
     }
     p += opsize - 2;
     length -= opsize;
   }
+}
+
+/**
+ * tcp_parse_fastopen_option: only in a SYN or SYN-ACK, and only of even length (RFC 7413
+ * §4.1.1); a cookie of 4 to 16 bytes, an empty option, or (anything else) none.
+ */
+function tcpParseFastopenOption(opt: TcpOptionsReceived, len: number, p: number, syn: boolean, exp: boolean): void {
+  if (!syn || len < 0 || (len & 1)) return;
+  if (len !== 0 && (len < TCP_FASTOPEN_COOKIE_MIN || len > TCP_FASTOPEN_COOKIE_MAX)) len = -1;
+  opt.fastopenLen = len;
+  opt.fastopenOff = p;
+  opt.fastopenExp = exp;
+}
+
+/** The parsed Fast Open option of a segment into `foc` (len -1 when it had none). */
+export function tcpFastopenOptionGet(b: Uint8Array, opt: TcpOptionsReceived, foc: TcpFastopenCookie): void {
+  foc.len = opt.fastopenLen;
+  foc.exp = opt.fastopenExp;
+  if (foc.len > 0) foc.val.set(b.subarray(opt.fastopenOff, opt.fastopenOff + foc.len));
 }
 
 /**
@@ -166,7 +207,8 @@ export function tcpFastParseOptions(b: Uint8Array, th: number, flags: number, op
 }
 
 // struct tcp_out_options
-export const OPTION_SACK_ADVERTISE = 1 << 0, OPTION_TS = 1 << 1, OPTION_MSS = 1 << 2, OPTION_WSCALE = 1 << 3;
+export const OPTION_SACK_ADVERTISE = 1 << 0, OPTION_TS = 1 << 1, OPTION_MSS = 1 << 2, OPTION_WSCALE = 1 << 3,
+  OPTION_FAST_OPEN_COOKIE = 1 << 8;
 
 export class TcpOutOptions {
   options = 0;
@@ -175,6 +217,8 @@ export class TcpOutOptions {
   mss = 0;
   tsval = 0;
   tsecr = 0;
+  /** The cookie (or empty request) of OPTION_FAST_OPEN_COOKIE. */
+  fastopenCookie: TcpFastopenCookie | null = null;
   clear(): void {
     this.options = 0;
     this.ws = 0;
@@ -182,7 +226,14 @@ export class TcpOutOptions {
     this.mss = 0;
     this.tsval = 0;
     this.tsecr = 0;
+    this.fastopenCookie = null;
   }
+}
+
+/** Bytes a Fast Open option with this cookie takes, padded to 32 bits. */
+export function tcpFastopenOptionSize(foc: TcpFastopenCookie): number {
+  const len = (foc.exp ? TCPOLEN_EXP_FASTOPEN_BASE : TCPOLEN_FASTOPEN_BASE) + Math.max(foc.len, 0);
+  return (len + 3) & ~3;
 }
 
 /** Bytes the options will take (always a multiple of 4). */
@@ -193,6 +244,7 @@ export function tcpOptionsSize(o: TcpOutOptions): number {
   else if (o.options & OPTION_SACK_ADVERTISE) n += TCPOLEN_SACKPERM_ALIGNED;
   if (o.options & OPTION_WSCALE) n += TCPOLEN_WSCALE_ALIGNED;
   if (o.numSackBlocks) n += 4 + o.numSackBlocks * TCPOLEN_SACK_PERBLOCK;
+  if ((o.options & OPTION_FAST_OPEN_COOKIE) && o.fastopenCookie !== null) n += tcpFastopenOptionSize(o.fastopenCookie);
   return n;
 }
 
@@ -205,8 +257,8 @@ function w32(b: Uint8Array, o: number, v: number): void {
 
 /**
  * tcp_options_write in Linux's order: MSS; SACK_PERM folded into the TS block's NOPs;
- * NOP+WSCALE; NOP NOP SACK with up to four blocks (D-SACK first, RFC 2883 §4).
- * Returns the offset after the options.
+ * NOP+WSCALE; NOP NOP SACK with up to four blocks (D-SACK first, RFC 2883 §4); Fast Open
+ * (RFC 7413 §4.1.1), NOP-padded to 32 bits. Returns the offset after the options.
  */
 export function tcpOptionsWrite(b: Uint8Array, p: number, o: TcpOutOptions, dsack: TcpSackBlock | null, sacks: TcpSackBlock[]): number {
   if (o.options & OPTION_MSS) {
@@ -261,6 +313,25 @@ export function tcpOptionsWrite(b: Uint8Array, p: number, o: TcpOutOptions, dsac
       w32(b, p + 4, sacks[i].endSeq);
       p += 8;
     }
+  }
+  const foc = o.fastopenCookie;
+  if ((o.options & OPTION_FAST_OPEN_COOKIE) && foc !== null) {
+    const n = Math.max(foc.len, 0);
+    let q = p;
+    if (foc.exp) {
+      b[q++] = TCPOPT_EXP;
+      b[q++] = TCPOLEN_EXP_FASTOPEN_BASE + n;
+      b[q++] = TCPOPT_FASTOPEN_MAGIC >>> 8;
+      b[q++] = TCPOPT_FASTOPEN_MAGIC & 0xff;
+    } else {
+      b[q++] = TCPOPT_FASTOPEN;
+      b[q++] = TCPOLEN_FASTOPEN_BASE + n;
+    }
+    b.set(foc.val.subarray(0, n), q);
+    q += n;
+    const end = p + tcpFastopenOptionSize(foc);
+    while (q < end) b[q++] = TCPOPT_NOP;
+    p = end;
   }
   return p;
 }

@@ -12,7 +12,7 @@ import {
 } from '@knet/include';
 import {
   allocSkb, skbReserve, skbPush, skbPut, skbClone, skbCloned, pskbCopy, skbTrim, skbCopyBits, skbQueueTail,
-  skbUnlink, skbInsertAfter, kfreeSkb, csumPartial, csumTcpudpMagic, skbPull, consumeSkb, skbPeek,
+  skbUnlink, skbInsertAfter, kfreeSkb, csumPartial, csumTcpudpMagic, skbPull, consumeSkb, skbPeek, type SkbCb,
 } from '@knet/skbuff';
 import { skSetOwnerW, sysctlInt, traceEvent } from '@knet/netdevice';
 import {
@@ -21,8 +21,9 @@ import {
 } from './tcp_hdr.js';
 import {
   TcpOutOptions, tcpOptionsSize, tcpOptionsWrite, OPTION_MSS, OPTION_SACK_ADVERTISE, OPTION_TS, OPTION_WSCALE,
-  TCPOLEN_TSTAMP_ALIGNED, MAX_TCP_OPTION_SPACE, TCP_MAX_WSCALE,
+  OPTION_FAST_OPEN_COOKIE, TCPOLEN_TSTAMP_ALIGNED, MAX_TCP_OPTION_SPACE, TCP_MAX_WSCALE, tcpFastopenOptionSize,
 } from './tcp_options.js';
+import { tcpFastopenCookieCheck } from './tcp_fastopen.js';
 import { after, before, seqAdd, between } from './tcp_seq.js';
 import {
   TCP_NAGLE_CORK, TCP_NAGLE_OFF, TCP_NAGLE_PUSH, TCPCB_SACKED_ACKED, TCPCB_SACKED_RETRANS, TCPCB_LOST,
@@ -505,6 +506,18 @@ function tcpSynOptions(sk: TcpSock, o: TcpOutOptions): number {
   if (tn.sysctl.tcp_sack) {
     o.options |= OPTION_SACK_ADVERTISE;
     if (!(o.options & OPTION_TS)) size += 4;
+  }
+  // RFC 7413 §4.1.1: the cookie, or an empty option asking for one, if it still fits.
+  const fo = sk.fastopenReq;
+  if (fo !== null && fo.cookie.len >= 0) {
+    const need = tcpFastopenOptionSize(fo.cookie);
+    if (MAX_TCP_OPTION_SPACE - size >= need) {
+      o.options |= OPTION_FAST_OPEN_COOKIE;
+      o.fastopenCookie = fo.cookie;
+      size += need;
+      sk.synFastopen = true;
+      sk.synFastopenExp = fo.cookie.exp;
+    }
   }
   return size;
 }
@@ -1268,10 +1281,89 @@ export function tcpConnect(sk: TcpSock): number {
   sk.pushedSeq = sk.writeSeq;
   sk.packetsOut += 1;
   sk.retransStamp = sk.jiffies || 1;
-  tcpTransmitSkb(sk, buff, true);
+  // Fast Open: the SYN carries a cookie (or asks for one), and data when it may.
+  if (sk.fastopenReq !== null) tcpSendSynData(sk, buff);
+  else tcpTransmitSkb(sk, buff, true);
   tn.mib.ActiveOpens++;
   tcpResetXmitTimer(sk, ICSK_TIME_RETRANS, sk.icskRto, TCP_RTO_MAX);
   return 0;
+}
+
+/** Bytes of a Fast Open write that fit one page frag (a 32 KiB compound page). */
+const SYN_DATA_FRAG_MAX = 32768;
+
+/** tcp_mss_clamp: TCP_MAXSEG bounds an MSS from the cache or the peer. */
+function tcpMssClamp(sk: TcpSock, mss: number): number {
+  const user = sk.rxOpt.userMss;
+  return user && user < mss ? user : mss;
+}
+
+/**
+ * tcp_send_syn_data (RFC 7413 §3): with a cached cookie, send one SYN holding the cookie and
+ * the first bytes of the pending write. The SYN stays alone at the head of the queue and the
+ * bytes follow as a sent data skb, so an RTO resends a plain SYN and data the SYN-ACK does not
+ * acknowledge is resent after it. Without a cookie the SYN asks for one and the write waits
+ * for the handshake. Returns 0 or the error of the SYN's transmission.
+ */
+export function tcpSendSynData(sk: TcpSock, syn: SkBuff): number {
+  const fo = sk.fastopenReq!;
+  const tn = tcpNet(sk.skNet);
+  // The MSS the server announced last time, else our own (tp->advmss).
+  const mss = { value: sk.advmss };
+  const ok = tcpFastopenCookieCheck(sk, mss, fo.cookie);
+  sk.rxOpt.mssClamp = mss.value;
+  if (ok) {
+    sk.rxOpt.mssClamp = tcpMssClamp(sk, sk.rxOpt.mssClamp);
+    tcpSyncMss(sk, sk.icskPmtuCookie);
+    // __tcp_mtu_to_mss less the whole option space, for middleboxes that add options.
+    let space = tcpMtuToMss(sk, sk.icskPmtuCookie) + (sk.tcpHeaderLen - TCP_HLEN) - MAX_TCP_OPTION_SPACE;
+    space = Math.max(0, Math.min(space, fo.size, SYN_DATA_FRAG_MAX));
+    const synData = skStreamAllocSkb(sk, space);
+    (synData.cb as SkbCb).copyFrom(syn.cb);
+    const msg = fo.data;
+    let copied = 0;
+    if (msg !== null) {
+      for (let i = 0; i < msg.iov.length && copied < space; i++) {
+        const part = msg.iov[i].subarray(0, space - copied);
+        synData.head.set(part, synData.tail + copied);
+        copied += part.length;
+      }
+    }
+    synData.tail += copied;
+    synData.len += copied;
+    synData.truesize += copied;
+    if (copied === fo.size) fo.data = null;
+    fo.copied = copied;
+    // tcp_connect_queue_skb: the bytes take sequence space after the SYN.
+    synData.cb.endSeq = (synData.cb.endSeq + copied) >>> 0;
+    sk.skWmemQueued += synData.truesize;
+    sk.skForwardAlloc -= synData.truesize;
+    sk.writeSeq = synData.cb.endSeq;
+    if (copied) tcpChronoStart(sk, TCP_CHRONO_BUSY);
+    const err = tcpTransmitSkb(sk, synData, true);
+    syn.cb.whenUs = synData.cb.whenUs;
+    // What stays queued is the data alone; the SYN skb before it is what an RTO resends.
+    synData.cb.seq = (synData.cb.seq + 1) >>> 0;
+    synData.cb.tcpFlags = TCPHDR_ACK | TCPHDR_PSH;
+    skbQueueTail(sk.skWriteQueue, synData);
+    if (err === 0) {
+      sk.synData = copied > 0;
+      sk.packetsOut += tcpSkbPcount(synData);
+      sk.sndNxt = sk.pushedSeq = sk.writeSeq;
+      tn.ext.TCPOrigDataSent++;
+      fo.cookie.len = -1;
+      return 0;
+    }
+    // Not sent: the bytes wait in the write queue for the handshake, as any write would.
+    sk.sendHead = synData;
+  }
+  // A plain SYN with a cookie request (RFC 7413 §4.1.1).
+  if (fo.cookie.len > 0) fo.cookie.len = 0;
+  const err = tcpTransmitSkb(sk, syn, true);
+  if (err) sk.synFastopen = false;
+  // Retransmitted SYNs carry no Fast Open option.
+  fo.cookie.len = -1;
+  return err;
 }
 
 /** The ACK of a simultaneous open's SYN: resend the SYN with ACK set (tcp_send_synack). */

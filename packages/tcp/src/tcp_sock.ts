@@ -9,6 +9,7 @@ import { TCP_TIMEOUT_INIT, TCP_RTO_MAX, TCP_RTO_MIN, TCP_INIT_CWND, TCP_INFINITE
 import type { InetBindBucket } from './inet_hashtables.js';
 import { tcpWriteTimer, tcpDelackTimer, tcpKeepaliveTimer, tcpReqskTimer, tcpTwTimer } from './tcp_timer.js';
 import { OfoQueue } from './tcp_ofo.js';
+import type { TcpFastopenRequest } from './tcp_fastopen_cookie.js';
 
 // icsk_ack.pending bits
 export const ICSK_ACK_SCHED = 1, ICSK_ACK_TIMER = 2, ICSK_ACK_PUSHED = 4, ICSK_ACK_PUSHED2 = 8, ICSK_ACK_NOW = 16;
@@ -276,6 +277,17 @@ export class TcpSock extends InetSock implements TcpCaSock {
   undoMarker = 0;
   undoRetrans = -1;
   totalRetrans = 0;
+  // TCP Fast Open, client side (RFC 7413)
+  /** TCP_FASTOPEN_CONNECT set: connect() may defer the SYN to the first write. */
+  fastopenConnect = false;
+  /** tp->fastopen_req: the Fast Open option (and data) of this connect's SYN. */
+  fastopenReq: TcpFastopenRequest | null = null;
+  /** The SYN carried a Fast Open option (syn_fastopen), in the experimental format (syn_fastopen_exp). */
+  synFastopen = false;
+  synFastopenExp = false;
+  /** The SYN carried data (syn_data), and the SYN-ACK acknowledged it (syn_data_acked). */
+  synData = false;
+  synDataAcked = false;
   reordering = 3;
   reordSeen = 0;
   tlpHighSeq = 0;
