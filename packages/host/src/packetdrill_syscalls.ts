@@ -6,10 +6,6 @@ import type { Cmsghdr, Msghdr, SockoptVal } from '@knet/include';
 import { EFAULT, EINVAL, ENOPROTOOPT, FIONBIO, MSG_ERRQUEUE } from '@knet/include';
 import type { EpollEvent, PollFd, Task } from '@knet/socket';
 
-/** What a script needs when it sets one of these options (SOL_SOCKET = 1, SOL_TCP = 6). */
-const UNSUPPORTED_OPTIONS: ReadonlyMap<string, string> = new Map([
-  ['6:30', 'TCP Fast Open (TCP_FASTOPEN_CONNECT: a cookie request in the SYN)'],
-]);
 import {
   argBuffer, argInt, argIovec, argSockaddr, argSockopt, pdInt, sockoptLenOut, sockoptOut, type PdSysValue,
 } from './packetdrill_args.js';
@@ -170,7 +166,7 @@ export class PacketdrillSyscalls {
     if (val === null) return done(-EFAULT);
     const r = this.task.setsockopt(fd, level, name, val);
     // knet not knowing an option is a missing feature, not the errno Linux would give.
-    if (r === -ENOPROTOOPT) return { unsupported: UNSUPPORTED_OPTIONS.get(`${level}:${name}`) ?? `setsockopt level ${level} option ${name}` };
+    if (r === -ENOPROTOOPT) return { unsupported: `setsockopt level ${level} option ${name}` };
     return done(r);
   }
 

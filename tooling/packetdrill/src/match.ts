@@ -16,10 +16,29 @@ export interface SeqState {
   tsValMap: Map<number, number>;
   /** First matched TS pair: later live TS vals are compared as first.script + (live − first.live). */
   firstTs: { script: number; live: number } | null;
+  /**
+   * The remote ISN, from the script's first inbound SYN or SYN-ACK (written absolute there);
+   * the remote's later sequence numbers, and acks of them, are written relative to it.
+   */
+  remoteIsn: number;
 }
 
 export function newSeqState(): SeqState {
-  return { localOffset: null, tsValMap: new Map(), firstTs: null };
+  return { localOffset: null, tsValMap: new Map(), firstTs: null, remoteIsn: 0 };
+}
+
+/** The seq to put on the wire for an inbound script packet (learning the remote ISN from a SYN). */
+export function inboundSeq(pkt: TcpPacket, st: SeqState): number {
+  if (pkt.flags.includes('S')) {
+    st.remoteIsn = u32(pkt.seq);
+    return u32(pkt.seq);
+  }
+  return u32(pkt.seq + st.remoteIsn);
+}
+
+/** Offset from script to live space for the remote's sequence numbers in a packet we send. */
+function remoteOffset(liveFlags: number, st: SeqState): number {
+  return liveFlags & SYN ? 0 : st.remoteIsn;
 }
 
 export interface OutboundRules {
@@ -119,7 +138,7 @@ export function toActual(live: DecodedTcp, st: SeqState): ActualPacket {
     flags: flagsToString(live.flags),
     seq: u32(live.seq - (st.localOffset ?? 0)),
     len: live.payload.length,
-    ack: live.ack,
+    ack: u32(live.ack - remoteOffset(live.flags, st)),
     win: live.win,
     urg: live.urg,
     ecn: live.tos & 3,
@@ -163,8 +182,7 @@ export function verifyOutbound(expected: TcpPacket, live: DecodedTcp, st: SeqSta
   if (flagErr) return `${flagErr} (${expected.flags || '-'} vs ${flagsToString(live.flags) || '-'})`;
   const errs = [
     check('tcp_seq', u32(expected.seq), u32(live.seq - off)),
-    // The remote ISN is injected as written, so acks need no mapping.
-    check('tcp_ack_seq', u32(expected.ack ?? 0), live.ack),
+    check('tcp_ack_seq', u32(expected.ack ?? 0), u32(live.ack - remoteOffset(live.flags, st))),
     check('tcp_payload_len', expected.len, live.payload.length),
     expected.win === null ? null : check('tcp_window', expected.win, live.win),
     check('tcp_urg_ptr', expected.urg ?? 0, live.urg),
@@ -181,7 +199,10 @@ export function verifyOutbound(expected: TcpPacket, live: DecodedTcp, st: SeqSta
   }
 
   if (expected.options === 'any') return null;
-  const want0 = encodeTcpOptions(expected.options ?? []);
+  const roff = remoteOffset(live.flags, st);
+  const wantOpts = roff === 0 ? expected.options ?? [] : (expected.options ?? []).map((o) =>
+    o.kind === 'sack' ? { kind: 'sack' as const, blocks: o.blocks.map(([l, r]): [number, number] => [u32(l + roff), u32(r + roff)]) } : o);
+  const want0 = encodeTcpOptions(wantOpts);
   if (sameBytes(want0, live.options)) return null;
   if (liveTs >= 0 && scriptTs && mappedTsVal !== null) {
     if (rules.tsTickUsecs > 0 && Math.abs((mappedTsVal - u32(scriptTs.val)) | 0) * rules.tsTickUsecs > rules.toleranceUsecs) {

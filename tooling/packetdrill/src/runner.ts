@@ -3,7 +3,7 @@
 // compared, system calls checked, blocking calls completed later, code blocks evaluated.
 import type { IcmpPacket, Script, ScriptEvent, SyscallAction, TcpPacket, UdpPacket } from './ast.js';
 import {
-  describePacket, inboundAck, inboundOptions, mergeSegments, newSeqState, toActual, verifyOutbound, type SeqState,
+  describePacket, inboundAck, inboundOptions, inboundSeq, mergeSegments, newSeqState, toActual, verifyOutbound, type SeqState,
 } from './match.js';
 import { PyError, runPython, type PyValue } from './python.js';
 import { FdMap } from './fds.js';
@@ -442,7 +442,7 @@ class Run {
     const ecn = { noecn: 0, ect1: 1, ect0: 2, ce: 3, ect01: 0 }[p.ip.ecn ?? 'noecn'];
     const bytes = encodeTcp({
       src: REMOTE_IP, dst: LOCAL_IP, sport: this.conn.remotePort, dport: this.conn.localPort,
-      seq: p.seq >>> 0, ack: inboundAck(p, this.seq), flags, win: p.win ?? 0, urg: p.urg ?? 0,
+      seq: inboundSeq(p, this.seq), ack: inboundAck(p, this.seq), flags, win: p.win ?? 0, urg: p.urg ?? 0,
       options: opts, payload: new Uint8Array(p.len), tos: ((p.ip.tos ?? 0) & ~3) | ecn, ttl: p.ip.ttl ?? 64, id: 0,
     });
     this.target.inject(bytes);
