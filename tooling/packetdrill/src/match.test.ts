@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TcpPacket } from './ast.js';
-import { inboundAck, inboundOptions, mergeSegments, newSeqState, toActual, verifyOutbound, describePacket } from './match.js';
+import { inboundAck, inboundOptions, inboundSeq, mergeSegments, newSeqState, toActual, verifyOutbound, describePacket } from './match.js';
 import { parseScript } from './parser.js';
 import { ACK, encodeTcpOptions, FIN, flagsFromString, PSH, SYN, type DecodedTcp } from './wire.js';
 import type { TcpOption } from './ast.js';
@@ -25,6 +25,16 @@ describe('sequence numbers relative to the ISN', () => {
     expect(inboundAck(ackPkt, st)).toBe((ISN + 1001) >>> 0);
     expect(inboundOptions(ackPkt, st).options[0]).toEqual({ kind: 'sack', blocks: [[(ISN + 2001) >>> 0, (ISN + 3001) >>> 0]] });
     expect(toActual(live('.', ISN + 1001, 0, 5), st)).toMatchObject({ flags: '.', seq: 1001, ack: 5 });
+  });
+
+  it('takes the remote ISN from the script\'s SYN-ACK; the remote\'s later seqs, and our acks of them, are relative to it', () => {
+    const st = newSeqState();
+    // The SYN-ACK's seq is absolute (packetdrill's remote_seq_script_to_live_offset is 0 for a SYN).
+    expect(inboundSeq(pkt('< S. 123:123(0) ack 1 win 14600'), st)).toBe(123);
+    expect(inboundSeq(pkt('< F. 1:1(0) ack 2 win 92'), st)).toBe(124);
+    expect(verifyOutbound(pkt('> . 1:1(0) ack 1'), live('.', ISN + 1, 0, 124), { ...st, localOffset: ISN }, rules)).toBeNull();
+    expect(verifyOutbound(pkt('> . 1:1(0) ack 1'), live('.', ISN + 1, 0, 125), { ...st, localOffset: ISN }, rules)).toMatch(/tcp_ack_seq: expected: 1 .* actual: 2/);
+    expect(toActual(live('.', ISN + 1, 0, 124), { ...st, localOffset: ISN })).toMatchObject({ seq: 1, ack: 1 });
   });
 
   it('checks flags, ack, urg and payload length', () => {
