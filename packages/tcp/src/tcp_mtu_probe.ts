@@ -4,7 +4,7 @@
 // assumed bad) by sending one larger segment, the probe, ahead of MSS-sized data. An ACK of the
 // probe raises search_low and the MSS; its loss lowers search_high, without a cwnd reduction.
 import type { SkBuff } from '@knet/include';
-import { TCPHDR_FIN, TCPHDR_PSH, TCP_CA_Loss, TCP_CA_Open } from '@knet/include';
+import { TCPHDR_FIN, TCPHDR_PSH, TCP_CA_Loss, TCP_CA_Open, TCP_SYN_SENT } from '@knet/include';
 import { skbCopyBits, skbInsertBefore, skbPut, skbUnlink } from '@knet/skbuff';
 import { after } from './tcp_seq.js';
 import { TCPCB_EOR } from './tcp_defs.js';
@@ -177,7 +177,9 @@ function tcpSkbSeglen(skb: SkBuff): number {
  * only its packaging changed.
  */
 export function tcpSimpleRetransmit(sk: TcpSock): void {
-  const mss = tcpCurrentMss(sk);
+  // A SYN with data was queued in two pieces (tcp_send_syn_data); here the path MTU is in
+  // question, so take all of it as lost.
+  const mss = sk.synData && sk.skState === TCP_SYN_SENT ? -1 : tcpCurrentMss(sk);
   for (let skb = sk.skWriteQueue.first; skb !== null && skb !== sk.sendHead; skb = skb.next) {
     if (tcpSkbSeglen(skb) > mss) tcpMarkSkbLost(sk, skb);
   }

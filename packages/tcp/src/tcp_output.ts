@@ -1292,12 +1292,6 @@ export function tcpConnect(sk: TcpSock): number {
 /** Bytes of a Fast Open write that fit one page frag (a 32 KiB compound page). */
 const SYN_DATA_FRAG_MAX = 32768;
 
-/** tcp_mss_clamp: TCP_MAXSEG bounds an MSS from the cache or the peer. */
-function tcpMssClamp(sk: TcpSock, mss: number): number {
-  const user = sk.rxOpt.userMss;
-  return user && user < mss ? user : mss;
-}
-
 /**
  * tcp_send_syn_data (RFC 7413 §3): with a cached cookie, send one SYN holding the cookie and
  * the first bytes of the pending write. The SYN stays alone at the head of the queue and the
