@@ -109,7 +109,7 @@ const SIMD_MIN = 128;
  */
 export function onesSum(buf: Uint8Array, off: number, len: number, sum: number): number {
   if (len < SIMD_MIN || simd === null || len > SIMD_SCRATCH_LEN) return onesSumWords(buf, off, len, sum);
-  simd.mem.set(buf.subarray(off, off + len), SIMD_SCRATCH);
+  simd.mem.set(new Uint8Array(buf.buffer, buf.byteOffset + off, len), SIMD_SCRATCH);
   return onesSumEngine(SIMD_SCRATCH, len, sum);
 }
 

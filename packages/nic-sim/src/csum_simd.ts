@@ -110,6 +110,11 @@ export function newFrameBuffer(): number {
   return FRAMES_AT + framesUsed++ * FRAME_BUF_LEN;
 }
 
+/** The index (0 to FRAME_BUFS-1) of the frame buffer at engine address `addr` from newFrameBuffer. */
+export function frameBufferIndex(addr: number): number {
+  return (addr - FRAMES_AT) / FRAME_BUF_LEN;
+}
+
 /** A view of engine memory [addr, addr+len). */
 export function engineView(addr: number, len: number): Uint8Array {
   return simd!.mem.subarray(addr, addr + len);

@@ -72,7 +72,9 @@ export class TxGather {
       const inner = from - pos;
       const k = bl - inner < len ? bl - inner : len;
       const so = this.off[i] + inner;
-      dst.set(this.buf[i].subarray(so, so + k), dstOff);
+      const src = this.buf[i];
+      // A fresh view rather than subarray(), which costs several times more here.
+      dst.set(new Uint8Array(src.buffer, src.byteOffset + so, k), dstOff);
       dstOff += k;
       from += k;
       len -= k;

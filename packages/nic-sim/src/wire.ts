@@ -4,7 +4,7 @@
 // on real 802.3), queues behind frames sent earlier, then arrives after the propagation delay.
 // Impairments draw from the clock's random(), so a seeded virtual clock replays exactly.
 import type { Clock, ClockEvent } from '@knet/include';
-import { FRAME_BUF_LEN, engineView, newFrameBuffer } from './csum_simd.js';
+import { FRAME_BUFS, FRAME_BUF_LEN, engineView, frameBufferIndex, newFrameBuffer } from './csum_simd.js';
 
 /** Anything that can take a frame off a wire: a NIC model, a switch port, a test probe. */
 export interface FrameSink {
@@ -142,6 +142,30 @@ function takeFrame(): Uint8Array {
   return framePool.pop()!;
 }
 
+// Views of the first `len` bytes of each engine frame buffer, the two lengths used last (full
+// frames and ACKs take turns in a buffer): making a typed-array view costs more than copying a
+// whole frame, so a MAC is handed a cached view of exactly the frame.
+const prefixA: Uint8Array[] = new Array<Uint8Array>(FRAME_BUFS).fill(NO_FRAME);
+const prefixB: Uint8Array[] = new Array<Uint8Array>(FRAME_BUFS).fill(NO_FRAME);
+
+/** buf[0, len) as its own array (buf itself when that is its length). */
+function framePrefix(buf: Uint8Array, addr: number, len: number): Uint8Array {
+  if (len === buf.length) return buf;
+  if (addr < 0) return new Uint8Array(buf.buffer, buf.byteOffset, len);
+  const i = frameBufferIndex(addr);
+  const a = prefixA[i];
+  if (a.length === len) return a;
+  const b = prefixB[i];
+  prefixB[i] = a;
+  if (b.length === len) {
+    prefixA[i] = b;
+    return b;
+  }
+  const v = new Uint8Array(buf.buffer, buf.byteOffset, len);
+  prefixA[i] = v;
+  return v;
+}
+
 /** Back to the pool: a buffer of the pool's size that is no longer in flight. */
 function recycleFrame(buf: Uint8Array, addr: number): void {
   if (buf.length === POOL_BUF && framePool.length < FRAME_POOL_MAX) {
@@ -224,7 +248,7 @@ export class LinkDir {
       buf = takeFrame();
       addr = framePendingAddr;
     }
-    buf.set(off === 0 && len === bytes.length ? bytes : bytes.subarray(off, off + len));
+    buf.set(off === 0 && len === bytes.length ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset + off, len));
     return this.transmitOwned(buf, len, addr);
   }
 
@@ -261,7 +285,7 @@ export class LinkDir {
         copy = takeFrame();
         caddr = framePendingAddr;
       }
-      copy.set(buf.subarray(0, len));
+      copy.set(framePrefix(buf, addr, len));
       this.enqueue(copy, len, at, caddr);
     }
     return end;
@@ -357,7 +381,7 @@ export class LinkDir {
       this.fBuf[h] = NO_FRAME;
       this.head = (h + 1) & this.mask;
       this.count--;
-      this.to.deliver(buf, len, addr);
+      this.to.deliver(framePrefix(buf, addr, len), len, addr);
       recycleFrame(buf, addr);
     }
     this.arm();
