@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { figure, parseClient } from './workload.js';
+import { clientArgs, CRR_MAX, CRR_WARM_MAX, figure, parseClient } from './workload.js';
 
 describe('TAP workload figures', () => {
   it('streams are Gbit/s of payload over the client-measured time', () => {
@@ -21,5 +21,12 @@ describe('TAP workload figures', () => {
   it('reads the last JSON line a client printed', () => {
     expect(parseClient('warming up\n{"count": 5, "seconds": 1.0}\n')).toEqual({ count: 5, seconds: 1 });
     expect(() => parseClient('')).toThrow();
+  });
+
+  it('the client runs the workload for the given seconds; crr carries its connection cap', () => {
+    expect(clientArgs('rr', '198.18.0.2', 3, CRR_MAX).slice(2)).toEqual(['rr', '198.18.0.2', '3']);
+    expect(clientArgs('crr', '198.18.0.2', 1, CRR_WARM_MAX).slice(2)).toEqual(['crr', '198.18.0.2', '1', '2000']);
+    // The warm-up's TIME_WAITs and the run's fit the widened range of 64,511 ports.
+    expect(CRR_MAX + CRR_WARM_MAX).toBeLessThan(64_511);
   });
 });

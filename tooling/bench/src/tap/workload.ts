@@ -12,8 +12,15 @@ export const UNIT: Record<Workload, string> = { upload: 'Gbit/s', download: 'Gbi
 /** Seconds each client measures for. */
 export const RUN_S = 3;
 /**
+ * Seconds of the same workload run first and not measured, on both sides alike: the figures
+ * are for a warmed-up server (JIT-compiled code, grown buffers), not its first second.
+ */
+export const WARM_S = 1;
+/** Connections the crr warm-up makes at most, so its TIME_WAITs and the run's fit the port range. */
+export const CRR_WARM_MAX = 2000;
+/**
  * connect() in crr leaves each client port in TIME_WAIT; with the range widened to 64,511
- * ports (the client namespace's own sysctl) this cap keeps clear of reuse.
+ * ports (the client namespace's own sysctl) this cap, with the warm-up's, keeps clear of reuse.
  */
 export const CRR_MAX = 60_000;
 
@@ -43,11 +50,21 @@ export function prepareClientNs(ns: Netns): void {
   ns.run('sysctl', ['-qw', 'net.ipv4.ip_local_port_range=1024 65535']);
 }
 
-/** Run workload `w` from `ns` against `addr`; resolves with its figure. */
-export async function runClient(ns: Netns, w: Workload, addr: string): Promise<number> {
-  const args = ['-c', WIRE_PY, w, addr, String(RUN_S)];
-  if (w === 'crr') args.push(String(CRR_MAX));
-  const r = await runIn(ns, 'python3', args, (RUN_S + 30) * 1000);
+/** The client's command line: `w` against `addr` for `secs`, crr capped at `crrMax` connections. */
+export function clientArgs(w: Workload, addr: string, secs: number, crrMax: number): string[] {
+  const args = ['-c', WIRE_PY, w, addr, String(secs)];
+  if (w === 'crr') args.push(String(crrMax));
+  return args;
+}
+
+async function runFor(ns: Netns, w: Workload, addr: string, secs: number, crrMax: number): Promise<number> {
+  const r = await runIn(ns, 'python3', clientArgs(w, addr, secs, crrMax), (secs + 30) * 1000);
   if (r.code !== 0) throw new Error(`python3 ${w} client exited ${r.code}: ${r.err.trim().slice(-1000)}`);
   return figure(w, parseClient(r.out));
+}
+
+/** Run workload `w` from `ns` against `addr` for WARM_S unmeasured, then RUN_S; resolves with its figure. */
+export async function runClient(ns: Netns, w: Workload, addr: string): Promise<number> {
+  await runFor(ns, w, addr, WARM_S, CRR_WARM_MAX);
+  return runFor(ns, w, addr, RUN_S, CRR_MAX);
 }
