@@ -18,6 +18,14 @@ describe('knet serve/fetch/ping/connect arguments', () => {
     expect(parseServeArgs(['--tap', 't', '--addr', '198.18.0.2/24']).opts.httpPort).toBe(80);
   });
 
+  it('serve asks for TAP offloads unless told not to, or a capture wants the frames as on the wire', () => {
+    const base = ['--tap', 't', '--addr', '198.18.0.2/24'];
+    expect(parseServeArgs(base).opts.offload).toBe(true);
+    expect(parseServeArgs([...base, '--offload=false']).opts.offload).toBe(false);
+    expect(parseServeArgs([...base, '--pcap', '/tmp/x.pcap']).opts.offload).toBe(false);
+    expect(parseServeArgs([...base, '--pcap', '/tmp/x.pcap', '--offload']).opts.offload).toBe(true);
+  });
+
   it('fetch takes one http URL with an IPv4 host, and -o', () => {
     const { opts } = parseFetchArgs(['http://198.18.0.1:8000/big.bin?x=1', '--tap', 't', '--addr', '198.18.0.2/24', '-o', '/tmp/out']);
     expect(opts.url.port).toBe('8000');

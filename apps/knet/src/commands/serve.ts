@@ -21,7 +21,8 @@ const usage = `usage: knet serve --tap IFNAME --addr CIDR [options]
   --mtu N           device MTU (default 1500)
   --mac MAC         knet's MAC address (default: random, locally administered)
   --cc NAME         TCP congestion control (reno, cubic ...)
-  --offload         IFF_VNET_HDR: checksum offload and TSO with the kernel
+  --offload[=false] IFF_VNET_HDR: checksum offload and TSO with the kernel (default on,
+                    off with --pcap so the capture holds the frames as on the wire)
   --pcap FILE       capture the device's traffic to FILE (libpcap format)
   --http-root DIR   serve files from DIR over HTTP
   --http-port N     HTTP port (default 80)
@@ -46,7 +47,8 @@ export function parseServeArgs(argv: readonly string[]): { opts: ServeOpts; json
   const opts: ServeOpts = {
     tap: f.tap,
     addr: f.addr,
-    offload: f.offload === true,
+    // As a virtio-net guest asks tun for them: on unless refused, or a capture wants wire frames.
+    offload: f.offload === undefined ? typeof f.pcap !== 'string' : f.offload === true,
     httpPort: intFlag(args, 'http-port', 80),
   };
   if (typeof f.gw === 'string') opts.gw = f.gw;

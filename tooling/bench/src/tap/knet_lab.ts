@@ -17,7 +17,8 @@ export async function measureKnet(w: Workload, offload: boolean): Promise<number
     kernelTap(ns, 'kbench0', '198.18.0.1/24');
     prepareClientNs(ns);
     const args = ['--conditions=source', '--import', 'tsx', CLI, 'serve', '--json', '--tap', 'kbench0', '--addr', `${KNET_ADDR}/24`];
-    if (offload) args.push('--offload');
+    // Said either way: the figures must not depend on what knet serve defaults to.
+    args.push(offload ? '--offload' : '--offload=false');
     const serve = await startDaemon(ns, process.execPath, args, { ready: / up; /, what: 'knet serve to come up', cwd: REPO });
     try {
       return await runClient(ns, w, KNET_ADDR);
