@@ -231,7 +231,7 @@ function tcpCaEvent(sk: TcpSock, ev: number): void {
   if (ops !== null && ops.cwndEvent) ops.cwndEvent(sk, ev);
 }
 
-function tcpCurrentSsthresh(sk: TcpSock): number {
+export function tcpCurrentSsthresh(sk: TcpSock): number {
   if (sk.icskCaState === TCP_CA_CWR || sk.icskCaState === TCP_CA_Recovery) return sk.sndSsthresh;
   return Math.max(sk.sndSsthresh, ((sk.sndCwnd >> 1) + (sk.sndCwnd >> 2)));
 }
@@ -2063,7 +2063,7 @@ function applySynOptions(sk: TcpSock): void {
  * tcp_non_congestion_loss_retransmit: resend what is marked lost without calling it congestion
  * (the undo marker is cleared, ssthresh keeps the current estimate).
  */
-function tcpNonCongestionLossRetransmit(sk: TcpSock): void {
+export function tcpNonCongestionLossRetransmit(sk: TcpSock): void {
   if (sk.icskCaState !== TCP_CA_Loss) {
     sk.highSeq = sk.sndNxt;
     sk.sndSsthresh = tcpCurrentSsthresh(sk);

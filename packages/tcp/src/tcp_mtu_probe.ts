@@ -4,18 +4,18 @@
 // assumed bad) by sending one larger segment, the probe, ahead of MSS-sized data. An ACK of the
 // probe raises search_low and the MSS; its loss lowers search_high, without a cwnd reduction.
 import type { SkBuff } from '@knet/include';
-import { TCPHDR_FIN, TCPHDR_PSH, TCP_CA_Loss, TCP_CA_Open, TCP_SYN_SENT } from '@knet/include';
+import { TCPHDR_FIN, TCPHDR_PSH, TCP_CA_Open, TCP_SYN_SENT } from '@knet/include';
 import { skbCopyBits, skbInsertBefore, skbPut, skbUnlink } from '@knet/skbuff';
 import { after } from './tcp_seq.js';
 import { TCPCB_EOR } from './tcp_defs.js';
 import { tcpNet } from './tcp_net.js';
 import type { TcpSock } from './tcp_sock.js';
 import {
-  skStreamAllocSkb, skWmemFreeSkb, tcpCurrentMss, tcpEventNewDataSent, tcpInCwndReduction, tcpInitTsoSegs,
+  skStreamAllocSkb, skWmemFreeSkb, tcpCurrentMss, tcpEventNewDataSent, tcpInitTsoSegs,
   tcpMssToMtu, tcpMtuToMss, tcpPacketsInFlight, tcpSetSkbTsoSegs, tcpSkbAddData, tcpSkbMss, tcpSkbPcount, tcpSyncMss,
-  tcpTransmitSkb, tcpTrimHead, tcpWndEnd, tcpXmitRetransmitQueue,
+  tcpTransmitSkb, tcpTrimHead, tcpWndEnd,
 } from './tcp_output.js';
-import { tcpMarkSkbLost, tcpSetCaState } from './tcp_input.js';
+import { tcpCurrentSsthresh, tcpMarkSkbLost, tcpNonCongestionLossRetransmit } from './tcp_input.js';
 
 const TCP_HLEN = 20;
 
@@ -120,12 +120,6 @@ export function tcpMtuProbe(sk: TcpSock): number {
   return 1;
 }
 
-/** tcp_current_ssthresh */
-function tcpCurrentSsthresh(sk: TcpSock): number {
-  if (tcpInCwndReduction(sk)) return sk.sndSsthresh;
-  return Math.max(sk.sndSsthresh, (sk.sndCwnd >>> 1) + (sk.sndCwnd >>> 2));
-}
-
 /** tcp_mtup_probe_success: the probe's MTU works; keep the bytes in flight, in bigger packets. */
 export function tcpMtupProbeSuccess(sk: TcpSock): void {
   sk.priorSsthresh = tcpCurrentSsthresh(sk);
@@ -183,13 +177,5 @@ export function tcpSimpleRetransmit(sk: TcpSock): void {
   for (let skb = sk.skWriteQueue.first; skb !== null && skb !== sk.sendHead; skb = skb.next) {
     if (tcpSkbSeglen(skb) > mss) tcpMarkSkbLost(sk, skb);
   }
-  if (!sk.lostOut) return;
-  if (sk.icskCaState !== TCP_CA_Loss) {
-    sk.highSeq = sk.sndNxt;
-    sk.sndSsthresh = tcpCurrentSsthresh(sk);
-    sk.priorSsthresh = 0;
-    sk.undoMarker = 0;
-    tcpSetCaState(sk, TCP_CA_Loss);
-  }
-  tcpXmitRetransmitQueue(sk);
+  if (sk.lostOut) tcpNonCongestionLossRetransmit(sk);
 }
