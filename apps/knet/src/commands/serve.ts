@@ -7,10 +7,9 @@ import type { Io } from '../io.js';
 import { createOutput } from '../ui/output.js';
 import { formatKeyValues } from '../ui/table.js';
 import { formatBytes, formatCount, formatRate } from '../ui/units.js';
-import {
-  httpAccept, httpFileServer, newServiceStats, tcpChargen, tcpDiscard, tcpEcho, udpDiscard, udpEcho,
-  type ServiceStats,
-} from './services.js';
+import { ErrnoError } from '@knet/include';
+import { Inetd, type InetdService, type InetdTask } from './inetd.js';
+import { httpAccept, httpFileServer, newServiceStats, udpDiscard, udpEcho, type ServiceStats } from './services.js';
 import { type DgramLike, mib, openTapHost, reportUnavailable, StackUnavailable, type ServerLike, type TapHostOpts } from './stack.js';
 import type { Command } from './types.js';
 
@@ -118,11 +117,17 @@ export async function runServe(opts: ServeOpts, io: Io, json: boolean, stop: Pro
     });
     dgrams.push(d);
   };
+  // The small TCP services run on the socket calls in one epoll loop, as inetd's built-ins do.
+  const inetd = new Inetd(task as InetdTask);
+  const tcpService = (port: number, svc: InetdService) => {
+    const e = inetd.listen(port, svc, stats[`${svc}/tcp`]!);
+    if (e < 0) throw new StackUnavailable(`${svc}: listen on tcp/${port}: ${new ErrnoError(e, 'listen').message}`);
+  };
   let status: NodeJS.Timeout | null = null;
   try {
-    await listen(7, 'echo', (s) => tcpEcho(s, stats['echo/tcp']!));
-    await listen(9, 'discard', (s) => tcpDiscard(s, stats['discard/tcp']!));
-    await listen(19, 'chargen', (s) => tcpChargen(s, stats['chargen/tcp']!));
+    tcpService(7, 'echo');
+    tcpService(9, 'discard');
+    tcpService(19, 'chargen');
     await udp(7, (d) => udpEcho(d, stats['echo/udp']!));
     await udp(9, (d) => udpDiscard(d, stats['discard/udp']!));
     if (opts.httpRoot !== undefined) {
@@ -156,9 +161,11 @@ export async function runServe(opts: ServeOpts, io: Io, json: boolean, stop: Pro
     for (const d of dgrams) d.close();
     http?.close();
     for (const s of sockets) s.end();
+    const inetdDone = inetd.stop();
     const deadline = Date.now() + 2000;
     while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const s of sockets) s.destroy();
+    await inetdDone;
     // Let the FINs/RSTs leave before the TAP closes.
     await new Promise((r) => setTimeout(r, 50));
     th.close();

@@ -64,7 +64,7 @@ export function chargenPattern(lines = 95): Buffer {
 }
 
 // Nine full cycles (63,270 bytes): each write continues the pattern where the last one ended.
-const CHARGEN_CHUNK = Buffer.concat(Array.from({ length: 9 }, () => chargenPattern()));
+export const CHARGEN_CHUNK = Buffer.concat(Array.from({ length: 9 }, () => chargenPattern()));
 
 /** RFC 864 over TCP: send as fast as the peer's window allows until it closes. */
 export function tcpChargen(sock: Duplex, st: ServiceStats): void {
