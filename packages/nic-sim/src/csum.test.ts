@@ -97,6 +97,21 @@ describe('SIMD checksum engine', () => {
     for (const off of [0, 1, 14, 34]) expect(csumFinish(onesSumEngine(addr + off, 1500, 0))).toBe(reference(f, off, 1500, 0));
   });
 
+  test('the kernel sums any tail length itself: only the range counts, not the bytes after it', () => {
+    const g = gatherBuffer;
+    for (let i = 0; i < 4096; i++) g[i] = (i * 2654435761) >>> 24;
+    for (let len = 0; len <= 200; len++) {
+      for (const off of [0, 1, 34]) {
+        const want = reference(g, off, len, 0);
+        expect(csumFinish(onesSumEngine(GATHER_ADDR + off, len, 0))).toBe(want);
+        // Garbage right after the range changes nothing.
+        g[off + len] ^= 0xff;
+        expect(csumFinish(onesSumEngine(GATHER_ADDR + off, len, 0))).toBe(want);
+        g[off + len] ^= 0xff;
+      }
+    }
+  });
+
   test('ranges longer than the scratch area fall back to 32-bit loads', () => {
     const big = new Uint8Array(200000);
     for (let i = 0; i < big.length; i++) big[i] = (i * 40503) >>> 8;

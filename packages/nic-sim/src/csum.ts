@@ -113,14 +113,9 @@ export function onesSum(buf: Uint8Array, off: number, len: number, sum: number):
   return onesSumEngine(SIMD_SCRATCH, len, sum);
 }
 
-/**
- * onesSum of engine memory (csum_simd.ts) at bus-independent address `addr`, in place: the
- * kernel takes the whole 64-byte blocks and the last few bytes are added here.
- */
+/** onesSum of engine memory (csum_simd.ts) at bus-independent address `addr`, in place, by the kernel. */
 export function onesSumEngine(addr: number, len: number, sum: number): number {
-  const mem = simd!.mem;
-  const n = len & ~63;
-  const s = onesSumBytes(mem, addr + n, len - n, sum + (n === 0 ? 0 : swap16(simd!.sum(addr, n))));
+  const s = sum + swap16(simd!.sum(addr, len));
   return (s & 0xffff) + Math.floor(s / 0x10000);
 }
 
