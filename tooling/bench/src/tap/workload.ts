@@ -16,13 +16,20 @@ export const RUN_S = 3;
  * are for a warmed-up server (JIT-compiled code, grown buffers), not its first second.
  */
 export const WARM_S = 1;
-/** Connections the crr warm-up makes at most, so its TIME_WAITs and the run's fit the port range. */
+/** Connections the crr warm-up makes at most, so its TIME_WAITs and the runs' fit the port range. */
 export const CRR_WARM_MAX = 2000;
 /**
- * connect() in crr leaves each client port in TIME_WAIT; with the range widened to 64,511
- * ports (the client namespace's own sysctl) this cap, with the warm-up's, keeps clear of reuse.
+ * Measured runs per figure, on both sides alike; the best one counts. The machine is shared:
+ * a run that other work preempted says little about either stack, and it never runs faster
+ * than the stacks allow.
  */
-export const CRR_MAX = 60_000;
+export const RUNS = 3;
+/**
+ * connect() in crr leaves each client port in TIME_WAIT; with the range widened to 64,511
+ * ports (the client namespace's own sysctl) the runs' caps, with the warm-up's, keep clear of
+ * reuse.
+ */
+export const CRR_MAX = 20_000;
 
 /** What a client prints: bytes moved, or transactions done, over `seconds`. */
 export interface ClientResult {
@@ -63,8 +70,13 @@ async function runFor(ns: Netns, w: Workload, addr: string, secs: number, crrMax
   return figure(w, parseClient(r.out));
 }
 
-/** Run workload `w` from `ns` against `addr` for WARM_S unmeasured, then RUN_S; resolves with its figure. */
+/**
+ * Run workload `w` from `ns` against `addr` for WARM_S unmeasured, then RUNS times RUN_S;
+ * resolves with the best figure.
+ */
 export async function runClient(ns: Netns, w: Workload, addr: string): Promise<number> {
   await runFor(ns, w, addr, WARM_S, CRR_WARM_MAX);
-  return runFor(ns, w, addr, RUN_S, CRR_MAX);
+  let best = 0;
+  for (let i = 0; i < RUNS; i++) best = Math.max(best, await runFor(ns, w, addr, RUN_S, CRR_MAX));
+  return best;
 }
