@@ -11,6 +11,7 @@ export * from './neighbour.js';
 export * from './route.js';
 export * from './protocol.js';
 export * from './sock.js';
+export * from './errqueue.js';
 export type * from './clock.js';
 export type * from './skbuff.js';
 export * from './dst.js';

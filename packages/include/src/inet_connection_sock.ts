@@ -37,4 +37,12 @@ export interface InetConnectionSockAfOps {
   sendCheck?(sk: Sock, skb: SkBuff): void;
   rebuildHeader?(sk: Sock): number;
   mtuReduced?(sk: Sock): void;
+  /**
+   * ip_icmp_error: queue an ICMP error on the sock's error queue. `skb` is the ICMP packet as
+   * the protocol's errHandler got it; `payload` is the offset in skb.head where the quoted
+   * packet's own payload starts, `port` the quoted destination port.
+   */
+  icmpError?(sk: Sock, skb: SkBuff, err: number, port: number, info: number, payload: number): void;
+  /** ip_local_error: with IP_RECVERR, queue an error the host raised itself (EMSGSIZE). */
+  localError?(sk: Sock, err: number, daddr: number, port: number, info: number): void;
 }

@@ -1,6 +1,7 @@
 import type { SkBuff } from './skbuff.js';
 import type { Net, SkBuffHead } from './net.js';
 import type { DstEntry } from './dst.js';
+import type { IpRecverrCmsg } from './errqueue.js';
 
 /** struct sockaddr_in, host byte order. */
 export interface SockaddrIn {
@@ -13,7 +14,7 @@ export interface SockaddrIn {
 export interface Cmsghdr {
   level: number;
   type: number;
-  data: number | Uint8Array;
+  data: number | Uint8Array | IpRecverrCmsg;
 }
 
 /** struct msghdr. `iov` is read (send) or filled (recv); recv sets `name` and `flags`. */
@@ -48,7 +49,9 @@ export interface WaitQueueHead {
 export const SOCK_DEAD = 1 << 0, SOCK_DONE = 1 << 1, SOCK_URGINLINE = 1 << 2,
   SOCK_KEEPOPEN = 1 << 3, SOCK_LINGER = 1 << 4, SOCK_DESTROY = 1 << 5, SOCK_BROADCAST = 1 << 6,
   SOCK_RCVTSTAMP = 1 << 7, SOCK_ZAPPED = 1 << 8, SOCK_USE_WRITE_QUEUE = 1 << 9,
-  SOCK_QUEUE_SHRUNK = 1 << 10, SOCK_RCU_FREE = 1 << 11, SOCK_NOSPACE = 1 << 12;
+  SOCK_QUEUE_SHRUNK = 1 << 10, SOCK_RCU_FREE = 1 << 11, SOCK_NOSPACE = 1 << 12,
+  /** SO_ZEROCOPY: MSG_ZEROCOPY sends get completion notifications on the error queue. */
+  SOCK_ZEROCOPY = 1 << 13;
 /** sk->sk_userlocks */
 export const SOCK_SNDBUF_LOCK = 1, SOCK_RCVBUF_LOCK = 2, SOCK_BINDADDR_LOCK = 4, SOCK_BINDPORT_LOCK = 8;
 /** enum sk_pacing */
@@ -97,7 +100,10 @@ export interface Sock {
   skMaxAckBacklog: number;
   skReceiveQueue: SkBuffHead;
   skWriteQueue: SkBuffHead;
+  /** Notifications (zerocopy completions, IP_RECVERR errors); recvmsg(MSG_ERRQUEUE) reads them. */
   skErrorQueue: SkBuffHead;
+  /** The next MSG_ZEROCOPY notification id (sk_zckey), a 32-bit counter. */
+  skZckey: number;
   skDst: DstEntry | null;
   skProt: Proto;
   skSocket: Socket | null;
