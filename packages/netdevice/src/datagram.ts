@@ -4,7 +4,7 @@
 import { traceEvent } from './tracepoint.js';
 import type { SkBuff, Sock } from '@knet/include';
 import {
-  EAGAIN, EFAULT, ENOENT, ENOTCONN, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDHUP, MSG_DONTWAIT,
+  EAGAIN, EFAULT, ENOENT, ENOTCONN, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, MSG_DONTWAIT,
   MSG_PEEK, POLLRDNORM, POLLWRBAND, POLLWRNORM, RCV_SHUTDOWN, SHUTDOWN_MASK, SOCK_NOSPACE, SOCK_SEQPACKET,
   SOCK_STREAM, TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, TCP_SYN_SENT,
 } from '@knet/include';
@@ -139,10 +139,8 @@ export function sockWriteable(sk: Sock): boolean {
 /** datagram_poll: EPOLL* readiness of a datagram socket. */
 export function datagramPoll(sk: Sock): number {
   let mask = 0;
-  if (sk.skErr !== 0 || sk.skErrorQueue.first !== null) {
-    mask |= EPOLLERR;
-    if (sk.skErrorQueue.first !== null) mask |= EPOLLPRI;
-  }
+  // EPOLLPRI for a queued error needs SO_SELECT_ERR_QUEUE, which knet does not offer.
+  if (sk.skErr !== 0 || sk.skErrorQueue.first !== null) mask |= EPOLLERR;
   const shutdown = sk.skShutdown;
   if ((shutdown & RCV_SHUTDOWN) !== 0) mask |= EPOLLRDHUP | EPOLLIN | POLLRDNORM;
   if (shutdown === SHUTDOWN_MASK) mask |= EPOLLHUP;

@@ -8,6 +8,11 @@ import {
 } from '@knet/include';
 import { SkBuffHead, skbQueueTail } from '@knet/skbuff';
 import { delTimer, modTimer } from '@knet/softirq';
+import { SK_ERROR_QUEUE_EMPTY } from './sock_errqueue.js';
+
+// The error queue and MSG_ZEROCOPY completions, sock.c's and skbuff.c's, in files of their own.
+export * from './sock_errqueue.js';
+export * from './sock_zerocopy.js';
 
 /** Linux's SK_WMEM_MAX / SK_RMEM_MAX defaults (net.core.{w,r}mem_{default,max}). */
 export const SK_MEM_DEFAULT = 212992;
@@ -88,14 +93,6 @@ export function sockDefErrorReport(sk: Sock): void {
 }
 
 /**
- * The error queue every sock starts with: empty, shared and frozen, so a sock carries no queue
- * head of its own while nothing is queued to it. Nothing in the stack queues to sk_error_queue
- * yet (no IP_RECVERR queueing, no timestamping); code that does must first give the sock its
- * own SkBuffHead, and a write to this one throws to say so.
- */
-export const SK_ERROR_QUEUE_EMPTY: SkBuffHead = Object.freeze(new SkBuffHead()) as SkBuffHead;
-
-/**
  * struct sock + struct inet_sock. Every field is set here so all socks share one shape;
  * protocols subclass it (TcpSock, UdpSock).
  */
@@ -130,6 +127,7 @@ export class InetSock implements Sock {
   skReceiveQueue = new SkBuffHead();
   skWriteQueue = new SkBuffHead();
   skErrorQueue: SkBuffHead = SK_ERROR_QUEUE_EMPTY;
+  skZckey = 0;
   skDst: DstEntry | null = null;
   skProt: Proto;
   skSocket: Socket | null = null;
