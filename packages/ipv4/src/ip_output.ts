@@ -17,6 +17,7 @@ import {
   ipHdrSetTotLen, ipOptionsFragment, ipSendCheck,
 } from './ip_hdr.js';
 import { NF_HOOK, nfHook } from './netfilter.js';
+import { ipIcmpError, ipLocalError } from './ip_sockglue.js';
 import { ipv4Net, newFlowi4 } from './netns_ipv4.js';
 import { dstCheck, dstMtu, ipRouteOutputKey, ipRouteOutputPorts } from './route.js';
 import { inetAddrType } from './fib_frontend.js';
@@ -332,6 +333,8 @@ export const ipv4AfOps: InetConnectionSockAfOps = Object.freeze({
   buildAndSendPkt: ipBuildAndSendPkt,
   sendUnicastReply: ipSendUnicastReply,
   isLocalAddr: (net: Net, addr: number) => inetAddrType(net, addr) === RTN_LOCAL,
+  icmpError: ipIcmpError,
+  localError: ipLocalError,
 });
 
 export { newFlowi4 };
