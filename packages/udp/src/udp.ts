@@ -5,17 +5,17 @@ import {
   AF_INET, AF_UNSPEC, CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, EACCES,
   EAFNOSUPPORT, EAGAIN, EDESTADDRREQ, EHOSTDOWN, EHOSTUNREACH, EINVAL, EMSGSIZE, ENETUNREACH, ENOBUFS,
   ENOENT, ENOMEM, ENOPROTOOPT, EOPNOTSUPP, ECONNREFUSED, EPROTO, INADDR_BROADCAST, IPPROTO_UDP,
-  IP_PMTUDISC_DO, IP_PMTUDISC_DONT, MSG_ERRQUEUE, MSG_MORE, MSG_OOB, MSG_PEEK, MSG_TRUNC, NETIF_F_CSUM_MASK,
+  IP_PMTUDISC_DO, IP_PMTUDISC_DONT, MSG_ERRQUEUE, MSG_MORE, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_ZEROCOPY, NETIF_F_CSUM_MASK,
   NET_RX_DROP, NET_RX_SUCCESS, NET_XMIT_CN, RTCF_BROADCAST, RTCF_MULTICAST, SKB_DROP_REASON, SOCK_BROADCAST,
-  SOCK_NOSPACE, SOL_UDP, TCP_CLOSE, TCP_ESTABLISHED, UDP_CORK, SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK,
+  SOCK_NOSPACE, SOL_UDP, TCP_CLOSE, TCP_ESTABLISHED, UDP_CORK, SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK, SOCK_ZEROCOPY,
 } from '@knet/include';
 import {
   allocSkbWithHeadroom, consumeSkb, csumPartial, csumTcpudpMagic, getUint32, kfreeSkbReason, pskbMayPull,
   pskbTrimRcsum, skbChecksum, skbClone, skbPull, skbPush, skbPut, skbQueuePurge, skbTailroom,
 } from '@knet/skbuff';
 import {
-  __skbRecvDatagram, datagramPoll, iovLength, skSetOwnerW, skbConsumeUdp, skbCopyDatagramIter, sockOrphan,
-  sockQueueRcvSkb, traceEvent,
+  __skbRecvDatagram, datagramPoll, iovLength, msgZerocopyAlloc, msgZerocopyPut, msgZerocopyRealloc, skSetOwnerW,
+  skbConsumeUdp, skbCopyDatagramIter, skbZcopySet, sockOrphan, sockQueueRcvSkb, traceEvent,
 } from '@knet/netdevice';
 import {
   UDP_CSUM_OFFSET, UDP_HLEN, UDP_MAX_PAYLOAD, udpCheck, udpDest, udpHdrWrite, udpLen, udpSetCheck, udpSource,
@@ -184,18 +184,20 @@ export function udpQueueRcvSkb(sk: Sock, skb: SkBuff): number {
 
 /**
  * __udp4_lib_err: an ICMP error about a datagram we sent. skb.data is at the quoted IP header,
- * skb.transportHeader at the ICMP header. As Linux, only a connected sock (or one with
- * IP_RECVERR) is told, through sk_err; unconnected senders never see it.
+ * skb.transportHeader at the ICMP header. As Linux, without IP_RECVERR only a connected sock
+ * hears of a hard error, through sk_err; with it, every error is reported and also queued on
+ * the error queue (ip_icmp_error) with the quoted payload.
  */
-export function udpErr(skb: SkBuff, _info: number): number {
+export function udpErr(skb: SkBuff, info: number): number {
   const dev = skb.dev;
   const net = dev !== null ? dev.ndNet : null;
   if (net === null) return -ENOENT;
+  if (skb.len < IP_HLEN) return -EINVAL;
+  const ihl = (skb.head[skb.data]! & 0xf) * 4;
+  if (ihl < IP_HLEN || !pskbMayPull(skb, ihl + UDP_HLEN)) return -EINVAL;
+  // The pull may have moved the data: read the header where it is now.
   const b = skb.head;
   const iph = skb.data;
-  if (skb.len < IP_HLEN) return -EINVAL;
-  const ihl = (b[iph]! & 0xf) * 4;
-  if (ihl < IP_HLEN || !pskbMayPull(skb, ihl + UDP_HLEN)) return -EINVAL;
   const locAddr = getUint32(b, iph + 12);
   const rmtAddr = getUint32(b, iph + 16);
   const uh = iph + ihl;
@@ -234,7 +236,12 @@ export function udpErr(skb: SkBuff, _info: number): number {
     default:
       return 0;
   }
-  if (!sk.recverr && (!harderr || sk.skState !== TCP_ESTABLISHED)) return 0;
+  if (!sk.recverr) {
+    if (!harderr || sk.skState !== TCP_ESTABLISHED) return 0;
+  } else {
+    const icmpError = udpNet(net)?.afOps.icmpError;
+    if (icmpError !== undefined) icmpError(sk, skb, err, udpDest(b, uh), info, uh + UDP_HLEN);
+  }
   sk.skErr = err;
   sk.skErrorReport(sk);
   return 0;
@@ -321,29 +328,40 @@ export function udpSendSkb(sk: UdpSock, skb: SkBuff, saddr: number, daddr: numbe
 /** udp_flush_pending_frames: drop a corked datagram. */
 export function udpFlushPendingFrames(sk: UdpSock): void {
   const skb = sk.pendingSkb;
+  const zc = sk.pendingZc;
   sk.pendingSkb = null;
+  sk.pendingZc = null;
   sk.pending = 0;
   sk.pendingLen = 0;
   sk.corkDst = null;
   if (skb !== null) consumeSkb(skb);
+  // The queued data is freed, so its sends complete (ip_flush_pending_frames frees their skbs).
+  if (zc !== null) msgZerocopyPut(zc);
 }
 
 /** udp_push_pending_frames: send the corked datagram as one. */
 export function udpPushPendingFrames(sk: UdpSock): number {
   const skb = sk.pendingSkb;
   const dst = sk.corkDst;
+  const zc = sk.pendingZc;
   sk.pendingSkb = null;
+  sk.pendingZc = null;
   sk.pending = 0;
   sk.pendingLen = 0;
   sk.corkDst = null;
-  if (skb === null || dst === null) return 0;
+  if (skb === null || dst === null) {
+    if (skb !== null) consumeSkb(skb);
+    if (zc !== null) msgZerocopyPut(zc);
+    return 0;
+  }
+  if (zc !== null) skbZcopySet(skb, zc);
   return udpSendSkb(sk, skb, sk.corkSaddr, sk.corkDaddr, sk.corkDport, dst);
 }
 
 /** ip_append_data for the cork: grow the pending datagram, reallocating when it runs out of room. */
-function udpAppendPending(sk: UdpSock, iov: Uint8Array[], len: number): number {
+function udpAppendPending(sk: UdpSock, u: UdpNet, iov: Uint8Array[], len: number, zerocopy: boolean): number {
   const dst = sk.corkDst!;
-  if (sk.pendingLen + len > maxPayload(sk, dst)) return -EMSGSIZE;
+  if (sk.pendingLen + len > maxPayload(sk, dst)) return udpLocalEmsgsize(sk, u, sk.corkDaddr, dst);
   let skb = sk.pendingSkb;
   if (skb === null || skbTailroom(skb) < len) {
     if (sndbufFull(sk)) return -EAGAIN;
@@ -360,7 +378,25 @@ function udpAppendPending(sk: UdpSock, iov: Uint8Array[], len: number): number {
   }
   copyFromIov(skb, iov);
   sk.pendingLen += len;
+  if (zerocopy) {
+    // More ids for the same datagram extend its completion; should a new one start, the data
+    // of the old one is copied already, so it completes now rather than being lost.
+    const old = sk.pendingZc;
+    const zc = msgZerocopyRealloc(sk, len, old);
+    if (old !== null && zc !== old) msgZerocopyPut(old);
+    sk.pendingZc = zc;
+  }
   return 0;
+}
+
+/**
+ * __ip_append_data's EMSGSIZE: the datagram does not fit what the sock may send. With
+ * IP_RECVERR the error is also queued (ip_local_error) with the MTU.
+ */
+function udpLocalEmsgsize(sk: Sock, u: UdpNet, daddr: number, dst: DstEntry): number {
+  const localError = u.afOps.localError;
+  if (localError !== undefined) localError(sk, EMSGSIZE, daddr, sk.inetDport, dstMtu(dst));
+  return -EMSGSIZE;
 }
 
 /**
@@ -379,7 +415,7 @@ export function udpSendmsg(sk: Sock, msg: Msghdr, flags: number): number {
   if (len > 0xffff) return -EMSGSIZE;
   if ((flags & MSG_OOB) !== 0) return -EOPNOTSUPP;
   const corkreq = up.corkflag || (flags & MSG_MORE) !== 0;
-  if (up.pending !== 0) return udpDoAppend(up, u, msg.iov, len, corkreq);
+  if (up.pending !== 0) return udpDoAppend(up, u, msg.iov, len, corkreq, zerocopyWanted(sk, flags, len));
 
   let daddr: number;
   let dport: number;
@@ -415,7 +451,7 @@ export function udpSendmsg(sk: Sock, msg: Msghdr, flags: number): number {
     return -EACCES;
   }
   if (saddr === 0) saddr = dst.prefSrc;
-  if (len > maxPayload(sk, dst)) return -EMSGSIZE;
+  if (len > maxPayload(sk, dst)) return udpLocalEmsgsize(sk, u, daddr, dst);
 
   if (!corkreq) {
     if (sndbufFull(sk)) {
@@ -425,6 +461,8 @@ export function udpSendmsg(sk: Sock, msg: Msghdr, flags: number): number {
     const skb = allocSkbWithHeadroom(UDP_HEADROOM, len);
     copyFromIov(skb, msg.iov);
     skSetOwnerW(skb, sk);
+    // The completion goes with the skb: it fires when the skb is freed after transmit.
+    if (zerocopyWanted(sk, flags, len)) skbZcopySet(skb, msgZerocopyAlloc(sk, len));
     const err = udpSendSkb(up, skb, saddr, daddr, dport, dst);
     return err !== 0 ? err : len;
   }
@@ -433,12 +471,20 @@ export function udpSendmsg(sk: Sock, msg: Msghdr, flags: number): number {
   up.corkDport = dport;
   up.corkSaddr = saddr;
   up.corkDst = dst;
-  return udpDoAppend(up, u, msg.iov, len, corkreq);
+  return udpDoAppend(up, u, msg.iov, len, corkreq, zerocopyWanted(sk, flags, len));
+}
+
+/**
+ * A MSG_ZEROCOPY send of data on a SO_ZEROCOPY socket takes a completion id; without
+ * SO_ZEROCOPY the flag is ignored, and an empty send takes none.
+ */
+function zerocopyWanted(sk: Sock, flags: number, len: number): boolean {
+  return (flags & MSG_ZEROCOPY) !== 0 && len > 0 && (sk.skFlags & SOCK_ZEROCOPY) !== 0;
 }
 
 /** The do_append_data tail of udp_sendmsg. */
-function udpDoAppend(up: UdpSock, u: UdpNet, iov: Uint8Array[], len: number, corkreq: boolean): number {
-  let err = len > 0 ? udpAppendPending(up, iov, len) : 0;
+function udpDoAppend(up: UdpSock, u: UdpNet, iov: Uint8Array[], len: number, corkreq: boolean, zerocopy: boolean): number {
+  let err = len > 0 ? udpAppendPending(up, u, iov, len, zerocopy) : 0;
   if (err !== 0) {
     if (err === -EAGAIN) mibInc(u, 'SndbufErrors');
     else udpFlushPendingFrames(up);
@@ -458,6 +504,7 @@ function udpDoAppend(up: UdpSock, u: UdpNet, iov: Uint8Array[], len: number, cor
  */
 export function udpRecvmsg(sk: Sock, msg: Msghdr, flags: number): number {
   const u = udpNet(sk.skNet);
+  // The socket layer answers MSG_ERRQUEUE (inet_recvmsg → ip_recv_error) before asking UDP.
   if ((flags & MSG_ERRQUEUE) !== 0) return -EAGAIN;
   const r = __skbRecvDatagram(sk, flags, null);
   if (typeof r === 'number') return r;

@@ -1,7 +1,7 @@
 // struct udp_sock (include/linux/udp.h) and the per-namespace UDP state: the hash tables, the
 // MIB and the hooks to IPv4, which @knet/host (or a test) hands in through udpInit.
 import type { DstEntry, InetConnectionSockAfOps, Net, Proto, SkBuff } from '@knet/include';
-import { InetSock, sysctlRegisterDefault } from '@knet/netdevice';
+import { InetSock, sysctlRegisterDefault, type UbufInfoMsgzc } from '@knet/netdevice';
 
 /** struct udp_sock: inet_sock plus the hash keys, the reuseport group and the cork state. */
 export class UdpSock extends InetSock {
@@ -25,6 +25,8 @@ export class UdpSock extends InetSock {
   corkSaddr = 0;
   corkDport = 0;
   corkDst: DstEntry | null = null;
+  /** The MSG_ZEROCOPY completion of the pending datagram's sends, or null. */
+  pendingZc: UbufInfoMsgzc | null = null;
   /** SO_NO_CHECK: send with a zero checksum (sk_no_check_tx). */
   noCheckTx = false;
 
