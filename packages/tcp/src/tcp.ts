@@ -15,9 +15,13 @@ import {
   SO_ERROR, SO_TYPE, SO_RCVLOWAT, SO_REUSEPORT, SO_ACCEPTCONN, SO_PROTOCOL, SO_DOMAIN,
   SOCK_STREAM, IPPROTO_TCP, AF_INET, TCP_CA_Open,
   TCP_FASTOPEN_CONNECT, TFO_CLIENT_ENABLE, MSG_FASTOPEN, AF_UNSPEC, O_NONBLOCK, EOPNOTSUPP, EALREADY, EINPROGRESS,
+  MSG_ZEROCOPY, SOCK_ZEROCOPY,
 } from '@knet/include';
 import { skbQueuePurge, skbUnlink, consumeSkb, kfreeSkbReason, pskbExpandHead } from '@knet/skbuff';
-import { skStreamIsWriteable, skStreamMemoryFree, skStreamWriteSpace, sockRcvlowat, sockError, traceEvent, skMemReclaim } from '@knet/netdevice';
+import {
+  skStreamIsWriteable, skStreamMemoryFree, skStreamWriteSpace, sockRcvlowat, sockError, traceEvent, skMemReclaim,
+  msgZerocopyAlloc, msgZerocopyPut, msgZerocopyPutAbort,
+} from '@knet/netdevice';
 import { after, before } from './tcp_seq.js';
 import {
   TCP_NAGLE_OFF, TCP_NAGLE_CORK, TCP_NAGLE_PUSH, TCP_MIN_MSS, MAX_TCP_WINDOW, MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL,
@@ -207,6 +211,21 @@ function tcpSendmsgFastopen(sk: TcpSock, msg: Msghdr, flags: number, size: numbe
  * push them. Returns bytes queued or -errno (-EAGAIN when the send buffer is full).
  */
 export function tcpSendmsg(sk: TcpSock, msg: Msghdr, flags: number): number {
+  if (!(flags & MSG_ZEROCOPY) || !(sk.skFlags & SOCK_ZEROCOPY)) return tcpSendmsgCopy(sk, msg, flags);
+  const size = iovLen(msg.iov);
+  if (size === 0) return tcpSendmsgCopy(sk, msg, flags);
+  // MSG_ZEROCOPY: knet copies the bytes into its own skbs, as Linux does on a route without
+  // scatter-gather. Linux then attaches the completion to no skb, so it fires when tcp_sendmsg
+  // drops its reference: at return, once anything was queued. A send that queued nothing gives
+  // its id back (msg_zerocopy_put_abort), so every id is reported exactly once.
+  const uarg = msgZerocopyAlloc(sk, size);
+  const r = tcpSendmsgCopy(sk, msg, flags);
+  if (r > 0) msgZerocopyPut(uarg);
+  else msgZerocopyPutAbort(uarg, true);
+  return r;
+}
+
+function tcpSendmsgCopy(sk: TcpSock, msg: Msghdr, flags: number): number {
   const n = sk.skNet;
   if (n.trace !== null) traceEvent(n, 'tcpSendmsg');
   if (flags & MSG_OOB) return -95;
@@ -231,8 +250,9 @@ function tcpSendmsgLocked(sk: TcpSock, msg: Msghdr, flags: number): number {
   if (state !== TCP_ESTABLISHED && state !== TCP_CLOSE_WAIT) {
     if (sk.skErr) return sockError(sk);
     if (state === TCP_SYN_SENT || state === TCP_SYN_RECV) return -EAGAIN;
-    if (sk.skShutdown & SEND_SHUTDOWN) return -EPIPE;
-    return -ENOTCONN;
+    // sk_stream_wait_connect: a socket that is not connecting (never connected, listening,
+    // closed) is a broken pipe to the writer.
+    return -EPIPE;
   }
   if (sk.skErr) return sockError(sk);
   if (sk.skShutdown & SEND_SHUTDOWN) return -EPIPE;

@@ -515,6 +515,9 @@ export function tcpV4Err(skb: SkBuff, info: number): number {
       return 0;
   }
   if (sk.skState === TCP_SYN_SENT || sk.skState === TCP_SYN_RECV) {
+    // Linux queues this one whether or not IP_RECVERR is set.
+    const icmpError = tn.afOps.icmpError;
+    if (icmpError !== undefined) icmpError(sk, skb, err, dport, info, th);
     sk.skErr = err;
     sk.skErrorReport(sk);
     tcpDone(sk);

@@ -4,7 +4,7 @@
 import type { SkBuff } from '@knet/include';
 import {
   TCPHDR_ACK, TCPHDR_FIN, TCPHDR_RST, TCPHDR_SYN, TCP_TIME_WAIT, TCP_FIN_WAIT2, TCP_SYN_RECV, TCP_LISTEN,
-  TCP_CLOSE, SOCK_KEEPOPEN, SOCK_LINGER, SOCK_DEAD,
+  TCP_CLOSE, SOCK_KEEPOPEN, SOCK_LINGER, SOCK_DEAD, SOCK_ZEROCOPY,
   dstMetricAdvmss, dstMtu,
 } from '@knet/include';
 import { modTimer, delTimer } from '@knet/softirq';
@@ -209,7 +209,8 @@ export function tcpCreateOpenreqChild(lsk: TcpSock, req: TcpRequestSock, skb: Sk
   sk.inetDport = req.inetDport;
   sk.skBoundDevIf = lsk.skBoundDevIf;
   // Keep what tcp_init_sock set (SOCK_USE_WRITE_QUEUE: freed clones must not wake writers).
-  sk.skFlags |= lsk.skFlags & (SOCK_KEEPOPEN | SOCK_LINGER);
+  sk.skFlags |= lsk.skFlags & (SOCK_KEEPOPEN | SOCK_LINGER | SOCK_ZEROCOPY);
+  sk.recverr = lsk.recverr;
   sk.skUserlocks = lsk.skUserlocks;
   sk.skLingertime = lsk.skLingertime;
   sk.skRcvbuf = lsk.skRcvbuf;
