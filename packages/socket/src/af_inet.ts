@@ -11,10 +11,10 @@ import {
   INADDR_ANY, INADDR_BROADCAST, INET_PROTOSW_PERMANENT, INET_PROTOSW_REUSE, IPPROTO_IP, IPPROTO_MAX,
   SHUTDOWN_MASK, SIOCINQ, SIOCOUTQ, SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK, SOCK_LINGER, SOCK_RAW,
   SOCK_STREAM, SOL_IP, SOL_SOCKET, SS_CONNECTED, SS_CONNECTING, SS_DISCONNECTING, SS_UNCONNECTED,
-  TCP_CLOSE, TCP_LISTEN, TCP_SYN_RECV, TCP_SYN_SENT, O_NONBLOCK,
+  TCP_CLOSE, TCP_LISTEN, TCP_SYN_RECV, TCP_SYN_SENT, O_NONBLOCK, MSG_ERRQUEUE,
 } from '@knet/include';
 import { datagramPoll, sockGraft, sockInitData } from '@knet/netdevice';
-import { ipGetsockopt, ipSetsockopt } from './ip_sockglue.js';
+import { ipGetsockopt, ipRecvError, ipSetsockopt } from './ip_sockglue.js';
 import { KSocket } from './socket.js';
 import { sockGetsockopt, sockSetsockopt } from './sock_opt.js';
 
@@ -362,10 +362,14 @@ export function inetSendmsg(sock: Socket, msg: Msghdr, flags: number): number {
   return sk.skProt.sendmsg(sk, msg, flags);
 }
 
-/** inet_recvmsg */
+/**
+ * inet_recvmsg. MSG_ERRQUEUE reads the error queue, as tcp_recvmsg and udp_recvmsg do first
+ * thing (inet_recv_error → ip_recv_error), whatever the protocol's state.
+ */
 export function inetRecvmsg(sock: Socket, msg: Msghdr, flags: number): number {
   const sk = sock.sk;
   if (sk === null) return -EINVAL;
+  if ((flags & MSG_ERRQUEUE) !== 0) return ipRecvError(sk, msg);
   return sk.skProt.recvmsg(sk, msg, flags);
 }
 

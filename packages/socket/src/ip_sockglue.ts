@@ -1,10 +1,12 @@
 // net/ipv4/ip_sockglue.c: the SOL_IP options every inet socket has.
-import type { Sock, Socket, SockoptVal } from '@knet/include';
+import type { Msghdr, Sock, Socket, SockaddrIn, SockoptVal } from '@knet/include';
 import {
-  EINVAL, ENOPROTOOPT, ENOTCONN, IP_BIND_ADDRESS_NO_PORT, IP_MTU, IP_MTU_DISCOVER, IP_PMTUDISC_DONT, IP_RECVERR,
-  IP_TOS, IP_TTL, SOCK_STREAM, TCP_ESTABLISHED,
+  AF_INET, AF_UNSPEC, EAGAIN, EINVAL, ENOPROTOOPT, ENOTCONN, IP_BIND_ADDRESS_NO_PORT, IP_MTU, IP_MTU_DISCOVER,
+  IP_PMTUDISC_DONT, IP_RECVERR, IP_TOS, IP_TTL, MSG_CTRUNC, MSG_ERRQUEUE, MSG_TRUNC, SOCK_STREAM, SOL_IP,
+  SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_LOCAL, TCP_ESTABLISHED,
 } from '@knet/include';
-import { skbQueuePurge } from '@knet/skbuff';
+import { consumeSkb, getUint32 } from '@knet/skbuff';
+import { iovLength, skbCopyDatagramIter, skbErrqueuePurge, skbExtErr, sockDequeueErrSkb } from '@knet/netdevice';
 import { KSocket } from './socket.js';
 
 /** IP_PMTUDISC_OMIT: the highest IP_MTU_DISCOVER value. */
@@ -42,7 +44,7 @@ export function ipSetsockopt(sock: Socket, sk: Sock, optname: number, val: Socko
     }
     case IP_RECVERR:
       sk.recverr = v !== 0;
-      if (v === 0) skbQueuePurge(sk.skErrorQueue);
+      if (v === 0) skbErrqueuePurge(sk);
       return 0;
     case IP_MTU_DISCOVER:
       if (v < IP_PMTUDISC_DONT || v > IP_PMTUDISC_OMIT) return -EINVAL;
@@ -77,4 +79,49 @@ export function ipGetsockopt(sock: Socket, sk: Sock, optname: number): SockoptVa
     default:
       return -ENOPROTOOPT;
   }
+}
+
+/**
+ * ip_recv_error: recvmsg(MSG_ERRQUEUE) on an IPv4 socket. The oldest notification's data (the
+ * quoted payload of an ICMP error; nothing for local errors and zerocopy completions) goes to
+ * msg.iov, the address it was about to msg.name, and the error itself to a SOL_IP/IP_RECVERR
+ * control message. -EAGAIN when nothing is queued: this never waits.
+ */
+export function ipRecvError(sk: Sock, msg: Msghdr): number {
+  msg.flags = 0;
+  const skb = sockDequeueErrSkb(sk);
+  if (skb === null) return -EAGAIN;
+  const serr = skbExtErr(skb);
+  if (serr === undefined) {
+    consumeSkb(skb);
+    return -EAGAIN;
+  }
+  let copied = skb.len;
+  const len = iovLength(msg.iov);
+  if (copied > len) {
+    msg.flags |= MSG_TRUNC;
+    copied = len;
+  }
+  const err = skbCopyDatagramIter(skb, 0, msg.iov, copied);
+  if (err !== 0) {
+    consumeSkb(skb);
+    return err;
+  }
+  const origin = serr.ee.eeOrigin;
+  // ipv4_datagram_support_addr: ICMP and local errors name the destination they were about.
+  if ((origin === SO_EE_ORIGIN_ICMP || origin === SO_EE_ORIGIN_LOCAL) && serr.addrOffset >= 0) {
+    const name: SockaddrIn = { family: AF_INET, addr: getUint32(skb.head, skb.networkHeader + serr.addrOffset), port: serr.port };
+    if (msg.name !== null) Object.assign(msg.name, name);
+    else msg.name = name;
+  }
+  // ipv4_datagram_support_cmsg: only an ICMP error has an offender, the ICMP packet's sender.
+  const offender: SockaddrIn = origin === SO_EE_ORIGIN_ICMP
+    ? { family: AF_INET, addr: getUint32(skb.head, skb.networkHeader + 12), port: 0 }
+    : { family: AF_UNSPEC, addr: 0, port: 0 };
+  // put_cmsg: without a control buffer the message is cut off (MSG_CTRUNC).
+  if (msg.control !== undefined) msg.control.push({ level: SOL_IP, type: IP_RECVERR, data: { ee: { ...serr.ee }, offender } });
+  else msg.flags |= MSG_CTRUNC;
+  msg.flags |= MSG_ERRQUEUE;
+  consumeSkb(skb);
+  return copied;
 }

@@ -10,11 +10,12 @@
 import type { Msghdr, Net, SockaddrIn, Sock, Socket, SockoptVal, WaitQueueHead } from '@knet/include';
 import {
   EAGAIN, EBADF, EINPROGRESS, EALREADY, EINVAL, EMFILE, ENOTSOCK, EPOLLIN, EPOLLOUT, FIONBIO, F_GETFL,
-  F_SETFL, MSG_DONTWAIT, MSG_FASTOPEN, MSG_WAITALL, O_NONBLOCK, POLLERR, POLLHUP, POLLNVAL, SOCK_CLOEXEC, SOCK_NONBLOCK,
+  F_SETFL, MSG_DONTWAIT, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_WAITALL, O_NONBLOCK, POLLERR, POLLHUP, POLLNVAL, SOCK_CLOEXEC, SOCK_NONBLOCK,
   SOCK_STREAM, SOCK_TYPE_MASK, SS_CONNECTING, POLLIN, POLLOUT, POLLPRI, POLLRDHUP, EPOLLPRI, EPOLLRDHUP,
   SHUT_RDWR, SIOCINQ, SOCK_LINGER, TCP_CLOSE_WAIT, TCP_CLOSING, TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_LAST_ACK,
-  TCP_SYN_RECV,
+  TCP_SYN_RECV, MSG_ZEROCOPY, SOCK_ZEROCOPY,
 } from '@knet/include';
+import { type UbufInfoMsgzc, msgZerocopyAlloc, msgZerocopyPut, msgZerocopyPutAbort } from '@knet/netdevice';
 import { type EpollEvent, EventPoll, type PollFile } from './eventpoll.js';
 import { type PollFd, doPollfd } from './poll.js';
 import { KSocket, sockAlloc, sockCreate, sockRelease } from './socket.js';
@@ -438,6 +439,8 @@ export class Task {
   recvmsgAsync(fd: number, msg: Msghdr, flags = 0, opts: WaitOptions = {}): Promise<number> {
     const sock = this.sockfdLookup(fd);
     if (typeof sock === 'number') return Promise.resolve(sock);
+    // Reading the error queue never sleeps (-EAGAIN when empty); POLLERR says when to call.
+    if ((flags & MSG_ERRQUEUE) !== 0) return Promise.resolve(this.recvmsg(fd, msg, flags));
     const stream = sock.type === SOCK_STREAM;
     const total = iovLen(msg.iov);
     const lowat = Math.max(sock.sk?.skRcvlowat ?? 1, 1);
@@ -482,6 +485,16 @@ export class Task {
     const fullIov = msg.iov;
     let sent = 0;
     let first = true;
+    // A blocking MSG_ZEROCOPY stream send is one call in Linux however often it waits for
+    // space: one id, completed when the call returns (TCP copies, so no skb holds it), and given
+    // back if nothing was sent. The retries below are that one call.
+    const sk = sock.sk;
+    let zc: UbufInfoMsgzc | null = null;
+    if (stream && sk !== null && (flags & MSG_ZEROCOPY) !== 0 && (sk.skFlags & SOCK_ZEROCOPY) !== 0 && total > 0 &&
+      !this.nonblock(sock, flags)) {
+      zc = msgZerocopyAlloc(sk, total);
+      flags &= ~MSG_ZEROCOPY;
+    }
     const attempt = () => {
       if (this.file(fd)?.sock !== sock) return sent > 0 ? sent : -EBADF;
       if (stream && sent > 0) msg.iov = iovAdvance(fullIov, sent);
@@ -496,8 +509,15 @@ export class Task {
       if (stream && sent < total && !this.nonblock(sock, flags)) return WOULD_BLOCK;
       return stream ? sent : r;
     };
-    return waitEvent(this.net, [sock.wq], WRITE_EVENTS, this.timeo(sock, opts, false), opts.signal, attempt,
+    const p = waitEvent(this.net, [sock.wq], WRITE_EVENTS, this.timeo(sock, opts, false), opts.signal, attempt,
       () => (sent > 0 ? sent : -EAGAIN));
+    if (zc === null) return p;
+    const uarg = zc;
+    return p.then((r) => {
+      if (r > 0) msgZerocopyPut(uarg);
+      else msgZerocopyPutAbort(uarg, true);
+      return r;
+    });
   }
 
   sendtoAsync(fd: number, buf: Uint8Array, flags = 0, addr: SockaddrIn | null = null, opts: WaitOptions = {}): Promise<number> {
