@@ -2,8 +2,8 @@
 // (acceptAsync, connectAsync, recvmsgAsync, ...) on the host's virtual clock and is reported
 // pending; it completes when that Promise resolves, as the blocked thread of a packetdrill run
 // returns when the kernel wakes it.
-import type { Cmsghdr, Msghdr, SockoptVal } from '@knet/include';
-import { EFAULT, EINVAL, ENOPROTOOPT, FIONBIO, MSG_ERRQUEUE } from '@knet/include';
+import type { Cmsghdr, IpRecverrCmsg, Msghdr, SockoptVal } from '@knet/include';
+import { EFAULT, EINVAL, ENOPROTOOPT, FIONBIO } from '@knet/include';
 import type { EpollEvent, PollFd, Task } from '@knet/socket';
 
 import {
@@ -34,8 +34,21 @@ const done = (r: number, out?: ReadonlyArray<PdSysValue | undefined>): PdSyscall
 
 /** A received control message as the script writes it ({cmsg_level=..., cmsg_type=..., cmsg_data=...}). */
 function cmsgValue(c: Cmsghdr): PdSysValue {
-  const data: PdSysValue = typeof c.data === 'number' ? pdInt(c.data) : { kind: 'bytes', data: c.data };
+  const d = c.data;
+  const data: PdSysValue = typeof d === 'number' ? pdInt(d) : d instanceof Uint8Array ? { kind: 'bytes', data: d } : recverrValue(d);
   return { kind: 'struct', fields: { cmsg_level: pdInt(c.level), cmsg_type: pdInt(c.type), cmsg_data: data } };
+}
+
+/** IP_RECVERR's struct sock_extended_err under its uapi field names, as scripts spell them. */
+function recverrValue(r: IpRecverrCmsg): PdSysValue {
+  const ee = r.ee;
+  return {
+    kind: 'struct',
+    fields: {
+      ee_errno: pdInt(ee.eeErrno), ee_origin: pdInt(ee.eeOrigin), ee_type: pdInt(ee.eeType), ee_code: pdInt(ee.eeCode),
+      ee_pad: pdInt(ee.eePad), ee_info: pdInt(ee.eeInfo), ee_data: pdInt(ee.eeData),
+    },
+  };
 }
 
 export class PacketdrillSyscalls {
@@ -145,7 +158,6 @@ export class PacketdrillSyscalls {
 
   private recvmsg(fd: number, m: PdSysValue | undefined, flags: number): PdSyscallStart {
     if (m?.kind !== 'struct') return done(-EFAULT);
-    if ((flags & MSG_ERRQUEUE) !== 0) return { unsupported: 'recvmsg MSG_ERRQUEUE' };
     const iov = argIovec(m.fields['msg_iov']);
     if (iov === null) return done(-EFAULT);
     const msg: Msghdr = { name: null, iov, flags: 0 };
