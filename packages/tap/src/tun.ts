@@ -285,7 +285,7 @@ function tunGetFrame(dev: NetDevice, p: TapPriv): number {
     tunReadError(dev, p);
     return -1;
   }
-  tunRxSkb(dev, p, skb);
+  tunRxSkb(dev, p, skb, dev.ndNet.clock.now());
   return 1;
 }
 
@@ -312,6 +312,8 @@ function tunGetBatch(dev: NetDevice, p: TapPriv, max: number): number {
     return -1;
   }
   const big = ETH_HLEN + dev.mtu;
+  // The frames of a batch were read within microseconds of each other: one receive time.
+  const now = dev.ndNet.clock.now();
   let off = 0;
   for (let i = 0; i < cnt; i++) {
     const n = lens[i]!;
@@ -327,14 +329,14 @@ function tunGetBatch(dev: NetDevice, p: TapPriv, max: number): number {
     }
     p.rxHdrOff = skb.data;
     off += n;
-    tunRxSkb(dev, p, skb);
+    tunRxSkb(dev, p, skb, now);
   }
   if (lens[cnt]! < 0 && lens[cnt] !== -EAGAIN) tunReadError(dev, p);
   return cnt;
 }
 
 /** A frame read from the fd, its data at the mac header, on its way up (or dropped). */
-function tunRxSkb(dev: NetDevice, p: TapPriv, skb: SkBuff): void {
+function tunRxSkb(dev: NetDevice, p: TapPriv, skb: SkBuff, now: number): void {
   const hdrLen = p.hdrLen;
   const frameLen = skb.len;
   if (frameLen < ETH_HLEN) {
@@ -354,7 +356,7 @@ function tunRxSkb(dev: NetDevice, p: TapPriv, skb: SkBuff): void {
   p.stats.rxFrames++;
   p.link.rxPackets++;
   p.link.rxBytes += frameLen;
-  skb.tstamp = dev.ndNet.clock.now();
+  skb.tstamp = now;
   ethTypeTrans(skb, dev);
   const sh = skb.shinfo;
   if (sh.gsoSize !== 0) {
