@@ -176,3 +176,78 @@ int rx_csum_check(const uint8_t* f, size_t n) {
   uint64_t s = pseudo_sum(ip, proto, l4) + csum_acc(th, l4, 0);
   return csum_fold(s) == 0xffff ? RXCSUM_OK : RXCSUM_BAD;
 }
+
+#define TCP_ACK 0x10
+
+/** A frame GRO could merge: IPv4 without options or fragmentation, DF, TCP with payload. */
+static int lro_candidate(const uint8_t* f, size_t n, size_t* hl) {
+  if (n < ETH_HLEN + 40 || f[12] != 0x08 || f[13] != 0x00 || f[14] != 0x45 || f[23] != 6) return 0;
+  const uint8_t* ip = f + ETH_HLEN;
+  if (ip[6] != 0x40 || ip[7] != 0 || (((size_t)ip[2] << 8) | ip[3]) != n - ETH_HLEN) return 0;
+  size_t doff = (size_t)(ip[20 + 12] >> 4) * 4;
+  if (doff < 20 || ETH_HLEN + 20 + doff >= n) return 0;
+  uint8_t fl = ip[20 + 13];
+  if (fl != TCP_ACK && fl != (TCP_ACK | TCP_PSH)) return 0;
+  *hl = ETH_HLEN + 20 + doff;
+  return 1;
+}
+
+static uint32_t be32(const uint8_t* p) {
+  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+void lro_open(rx_lro* s, uint8_t* f, size_t n, int idx) {
+  size_t hl;
+  s->h = NULL;
+  // A PSH segment is delivered at once, as tcp_gro_receive flushes on it.
+  if (!lro_candidate(f, n, &hl) || (f[ETH_HLEN + 20 + 13] & TCP_PSH) != 0) return;
+  s->h = f;
+  s->hn = n;
+  s->hl = hl;
+  s->mss = n - hl;
+  s->segs = 1;
+  s->idx = idx;
+  s->done = 0;
+}
+
+size_t lro_merge(rx_lro* s, uint8_t* g, size_t n) {
+  size_t hl;
+  if (s->h == NULL || s->done || g != s->h + s->hn || !lro_candidate(g, n, &hl) || hl != s->hl) return 0;
+  uint8_t* h = s->h;
+  const uint8_t* hip = h + ETH_HLEN;
+  const uint8_t* gip = g + ETH_HLEN;
+  size_t len = n - hl;
+  // Same link header, TOS, TTL, addresses and ports; the next sequence number, the same ACK,
+  // window and options (timestamps included, as Linux compares them whole).
+  if (len > s->mss || s->hn + len > ETH_HLEN + 65535 || memcmp(h, g, ETH_HLEN) != 0 || hip[1] != gip[1] ||
+      hip[8] != gip[8] || memcmp(hip + 12, gip + 12, 8 + 4) != 0 ||
+      be32(gip + 20 + 4) != be32(hip + 20 + 4) + (uint32_t)(s->hn - s->hl) || memcmp(hip + 28, gip + 28, 4) != 0 ||
+      memcmp(hip + 34, gip + 34, 2) != 0 || memcmp(hip + 40, gip + 40, hl - ETH_HLEN - 40) != 0)
+    return 0;
+  int psh = (gip[20 + 13] & TCP_PSH) != 0;
+  memmove(g, g + hl, len);
+  s->hn += len;
+  s->segs++;
+  uint8_t* ip = h + ETH_HLEN;
+  size_t tot = s->hn - ETH_HLEN;
+  ip[2] = (uint8_t)(tot >> 8);
+  ip[3] = (uint8_t)tot;
+  if (psh) ip[20 + 13] |= TCP_PSH;
+  // A short or PSH segment ends the train (tcp_gro_receive: flush when len < mss, or on PSH).
+  if (psh || len < s->mss) s->done = 1;
+  return len;
+}
+
+int32_t lro_close(rx_lro* s) {
+  if (s->h == NULL || s->segs < 2) {
+    s->h = NULL;
+    return 0;
+  }
+  uint8_t* ip = s->h + ETH_HLEN;
+  ip[10] = ip[11] = 0;
+  put_sum(ip + 10, (uint16_t)~csum_fold(csum_acc(ip, 20, 0)));
+  put_sum(ip + 20 + 16, csum_fold(pseudo_sum(ip, 6, s->hn - ETH_HLEN - 20)));
+  int32_t r = (int32_t)((uint32_t)s->segs << 16 | (uint32_t)s->mss);
+  s->h = NULL;
+  return r;
+}

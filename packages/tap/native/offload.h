@@ -27,4 +27,33 @@ int vnet_finish(const uint8_t* vh, uint8_t* f, size_t n, frame_emit emit, void* 
 enum { RXCSUM_NONE = 0, RXCSUM_OK = 1, RXCSUM_BAD = 2 };
 int rx_csum_check(const uint8_t* f, size_t n);
 
+/**
+ * Receive coalescing under GRO's rules (tcp_gro_receive): a TCP/IPv4 frame that continues the
+ * frame right before it in memory (same flow and headers, next sequence number, ACK with at
+ * most PSH, no longer than the first segment) has its payload moved onto that frame's end.
+ */
+typedef struct {
+  uint8_t* h;    // the frame being grown, or NULL
+  size_t hn;     // its length
+  size_t hl;     // its header length (Ethernet + IP + TCP)
+  size_t mss;    // its first segment's payload length
+  int segs;      // segments in it
+  int idx;       // its index in the batch
+  int done;      // a short or PSH segment joined: nothing more may
+} rx_lro;
+
+/** Start a frame that later ones may join (it must have passed rx_csum_check). */
+void lro_open(rx_lro* s, uint8_t* f, size_t n, int idx);
+/**
+ * Payload bytes of `g` (just after the open frame, checksum verified) appended to it, or 0:
+ * `g` stands alone. With `done` set the open frame takes no more and is to be closed.
+ */
+size_t lro_merge(rx_lro* s, uint8_t* g, size_t n);
+/**
+ * Finish the open frame. Returns its (segments << 16 | gso size) when segments were merged,
+ * its IP checksum redone and its TCP checksum left as the pseudo-header sum (CHECKSUM_PARTIAL,
+ * as virtio's NEEDS_CSUM), or 0 when it is a plain frame.
+ */
+int32_t lro_close(rx_lro* s);
+
 #endif

@@ -184,13 +184,15 @@ static napi_value Read2(napi_env env, napi_callback_info info) {
 // on an error before its first frame returns that error instead. One call per NAPI round
 // instead of a crossing per frame plus one for the final EAGAIN. With `csum` (a Uint8Array of
 // `max`, or null) each frame's TCP/UDP checksum is verified as RXCSUM hardware would:
-// csum[i] is RXCSUM_NONE, _OK or _BAD.
+// csum[i] is RXCSUM_NONE, _OK or _BAD. With `gso` as well (an Int32Array of `max`, or null),
+// verified TCP segments of one flow are coalesced under GRO's rules (offload.h): gso[i] is
+// (segments << 16 | gso size) for a frame made of several, else 0.
 static napi_value ReadBatch(napi_env env, napi_callback_info info) {
-  napi_value argv[8];
+  napi_value argv[9];
   int32_t fd, slot, max;
   uint8_t* p;
   size_t n;
-  if (get_args(env, info, 8, argv) || get_i32(env, argv[0], &fd) || get_window(env, argv[1], argv[2], argv[3], &p, &n) ||
+  if (get_args(env, info, 9, argv) || get_i32(env, argv[0], &fd) || get_window(env, argv[1], argv[2], argv[3], &p, &n) ||
       get_i32(env, argv[4], &slot) || get_i32(env, argv[6], &max) || slot <= 0 || max < 0)
     return make_int(env, -EINVAL);
   napi_typedarray_type type;
@@ -209,6 +211,15 @@ static napi_value ReadBatch(napi_env env, napi_callback_info info) {
       return make_int(env, -EINVAL);
     csum = data;
   }
+  int32_t* gso = NULL;
+  if (napi_typeof(env, argv[8], &ct) != napi_ok) return make_int(env, -EINVAL);
+  if (csum != NULL && ct != napi_null && ct != napi_undefined) {
+    if (napi_get_typedarray_info(env, argv[8], &type, &count, &data, NULL, NULL) != napi_ok || type != napi_int32_array ||
+        count < (size_t)max)
+      return make_int(env, -EINVAL);
+    gso = data;
+  }
+  rx_lro lro = {0};
   int32_t got = 0;
   size_t used = 0;
   int32_t why = 0;
@@ -219,10 +230,24 @@ static napi_value ReadBatch(napi_env env, napi_callback_info info) {
       why = -errno;
       break;
     }
-    if (csum != NULL) csum[got] = (uint8_t)rx_csum_check(p + used, (size_t)r);
+    int cs = csum != NULL ? rx_csum_check(p + used, (size_t)r) : RXCSUM_NONE;
+    if (gso != NULL) {
+      size_t add = cs == RXCSUM_OK ? lro_merge(&lro, p + used, (size_t)r) : 0;
+      if (add > 0) {
+        lens[lro.idx] += (int32_t)add;
+        used += add;
+        if (lro.done) gso[lro.idx] = lro_close(&lro);
+        continue;
+      }
+      if (lro.h != NULL) gso[lro.idx] = lro_close(&lro);
+      gso[got] = 0;
+      if (cs == RXCSUM_OK) lro_open(&lro, p + used, (size_t)r, got);
+    }
+    if (csum != NULL) csum[got] = (uint8_t)cs;
     lens[got++] = (int32_t)r;
     used += (size_t)r;
   }
+  if (gso != NULL && lro.h != NULL) gso[lro.idx] = lro_close(&lro);
   lens[got] = why;
   return make_int(env, got == 0 && why != 0 ? why : got);
 }

@@ -21,9 +21,14 @@ export interface TapAddon {
    * their lengths go to `lens` (max + 1 entries) and, after the last, why the batch ended:
    * -EAGAIN (empty), another -errno, or 0 (more may be queued). The frame count, or the
    * -errno that ended a batch before its first frame. With `csum` (max entries) each frame's
-   * TCP/UDP checksum is verified: RXCSUM_NONE (not checked), _OK or _BAD.
+   * TCP/UDP checksum is verified: RXCSUM_NONE (not checked), _OK or _BAD. With `gso` too (max
+   * entries), verified segments of a TCP flow are coalesced under GRO's rules: gso[i] is
+   * (segments << 16 | gso size) for a coalesced frame (its TCP checksum left partial), else 0.
    */
-  readBatch(fd: number, buf: Uint8Array, off: number, len: number, slot: number, lens: Int32Array, max: number, csum: Uint8Array | null): number;
+  readBatch(
+    fd: number, buf: Uint8Array, off: number, len: number, slot: number, lens: Int32Array, max: number,
+    csum: Uint8Array | null, gso: Int32Array | null,
+  ): number;
   write(fd: number, buf: Uint8Array, off: number, len: number): number;
   /** `parts` holds `count` triplets: buffer, offset, length. */
   writev(fd: number, parts: (Uint8Array | number)[], count: number): number;

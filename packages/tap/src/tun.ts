@@ -5,7 +5,7 @@ import type { NapiStruct, Net, NetDevice, NetDeviceOps, RtnlLinkStats64, SkBuff 
 import {
   CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, EAGAIN, EINVAL, ENOBUFS, ENOSYS, ErrnoError, ETH_DATA_LEN, ETH_HLEN, ETH_MAX_MTU, MAX_SKB_FRAGS,
   NAPI_POLL_WEIGHT, NAPI_STATE_SCHED, NETDEV_TX_BUSY, NETDEV_TX_OK, NETIF_F_HW_CSUM, NETIF_F_RXCSUM, NETIF_F_SG,
-  NETIF_F_TSO, SKB_DROP_REASON,
+  NETIF_F_LRO, NETIF_F_TSO, SKB_DROP_REASON, SKB_GSO_DODGY, SKB_GSO_TCPV4,
 } from '@knet/include';
 import {
   allocEtherdev, ethAddrFromString, ethHwAddrRandom, ethTypeTrans, isValidEtherAddr,
@@ -63,6 +63,8 @@ export interface TapStats {
   txWriteErrors: number;
   /** Frames whose TCP/UDP checksum the addon found wrong (left for the stack to count and drop). */
   rxCsumBad: number;
+  /** TCP segments the addon coalesced into larger frames (NETIF_F_LRO). */
+  rxLro: number;
   irqs: number;
 }
 
@@ -108,6 +110,8 @@ export interface TapPriv {
   rxLens: Int32Array;
   /** The addon's checksum verdict on each frame of rxBatch (RXCSUM_*), with NETIF_F_RXCSUM. */
   rxCsum: Uint8Array;
+  /** With NETIF_F_LRO: (segments << 16 | gso size) of each frame the addon coalesced, else 0. */
+  rxGso: Int32Array;
   /** With offloads: the pooled 64 KiB skb the next frame is read into. */
   rxBig: SkBuff | null;
   /** Where the last frame read starts (its virtio header, if any) in its skb's head. */
@@ -151,7 +155,7 @@ const RX_BATCH_LEN = RX_SLOT + RX_BATCH * (ETH_HLEN + ETH_DATA_LEN);
 function newTapStats(): TapStats {
   return {
     rxFrames: 0, rxGso: 0, rxCsumPartial: 0, rxCsumValid: 0, rxBadVnetHdr: 0, rxTooShort: 0,
-    rxReadErrors: 0, rxSpill: 0, rxBig: 0, txGso: 0, txCsumPartial: 0, txBusy: 0, txWriteErrors: 0, rxCsumBad: 0,
+    rxReadErrors: 0, rxSpill: 0, rxBig: 0, txGso: 0, txCsumPartial: 0, txBusy: 0, txWriteErrors: 0, rxCsumBad: 0, rxLro: 0,
     irqs: 0,
   };
 }
@@ -304,7 +308,8 @@ function tunGetBatch(dev: NetDevice, p: TapPriv, max: number): number {
   const buf = p.rxBatch!;
   const lens = p.rxLens;
   const csum = p.nicOffload && (dev.features & NETIF_F_RXCSUM) !== 0 ? p.rxCsum : null;
-  const cnt = p.addon.readBatch(p.fd, buf, 0, buf.length, RX_SLOT, lens, max, csum);
+  const gso = csum !== null && (dev.features & NETIF_F_LRO) !== 0 ? p.rxGso : null;
+  const cnt = p.addon.readBatch(p.fd, buf, 0, buf.length, RX_SLOT, lens, max, csum, gso);
   if (cnt < 0) {
     lens[0] = cnt;
     if (cnt === -EAGAIN) return 0;
@@ -320,8 +325,21 @@ function tunGetBatch(dev: NetDevice, p: TapPriv, max: number): number {
     const skb = netdevAllocSkb(dev, n);
     memcpy(skb.head, skb.data, buf, off, n);
     if (n > 0) skbPut(skb, n);
-    if (n > big) p.stats.rxSpill++;
-    if (csum !== null) {
+    const g = gso !== null ? gso[i]! : 0;
+    if (g !== 0) {
+      // Segments the addon coalesced: handed up as the kernel's TSO super-frames are on the
+      // IFF_VNET_HDR path (NEEDS_CSUM over TCP, untrusted GSO).
+      skb.ipSummed = CHECKSUM_PARTIAL;
+      skb.csumStart = skb.data + ETH_HLEN + 20;
+      skb.csumOffset = 16;
+      skb.transportHeader = skb.csumStart;
+      const sh = skb.shinfo;
+      sh.gsoSize = g & 0xffff;
+      sh.gsoType = SKB_GSO_TCPV4 | SKB_GSO_DODGY;
+      sh.gsoSegs = 0;
+      p.stats.rxLro += g >>> 16;
+    } else if (n > big) p.stats.rxSpill++;
+    if (g === 0 && csum !== null) {
       // igb_rx_checksum: a verified sum spares the stack its own; a bad one is left to it.
       const v = csum[i];
       if (v === RXCSUM_OK) skb.ipSummed = CHECKSUM_UNNECESSARY;
@@ -686,6 +704,9 @@ export function tapOpen(net: Net, ifname: string, opts: TapOpenOpts = {}): NetDe
   dev.maxMtu = ETH_MAX_MTU - ETH_HLEN;
   if (vnet || nicOffload) {
     dev.features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_RXCSUM;
+    // The addon's coalescing keeps to GRO's rules, so its frames can be resegmented exactly
+    // (as NETIF_F_GRO_HW, which forwarding may keep on).
+    if (nicOffload) dev.features |= NETIF_F_LRO;
     dev.hwFeatures = dev.features;
   }
   if (mac !== null) dev.devAddr.set(mac);
@@ -704,6 +725,7 @@ export function tapOpen(net: Net, ifname: string, opts: TapOpenOpts = {}): NetDe
     rxBatch: !vnet && typeof addon.readBatch === 'function' ? new Uint8Array(RX_BATCH_LEN) : null,
     rxLens: new Int32Array(RX_BATCH + 1),
     rxCsum: new Uint8Array(RX_BATCH),
+    rxGso: new Int32Array(RX_BATCH),
     rxBig: null,
     rxHdrOff: 0,
     txHdr: new Uint8Array(VIRTIO_NET_HDR_LEN),
