@@ -125,4 +125,21 @@ describe('checksum', () => {
       expect(csumTcpudpMagic(s, t, d.length, 17, csumPartial(d, 0, d.length, 0))).toBe(0);
     },
   );
+
+  // The word path (64 bytes and up) starts at any alignment of the underlying buffer and any
+  // parity of `off`; both must agree with RFC 1071 by the book.
+  test.prop([fc.uint8Array({ minLength: 64, maxLength: 3000 }), fc.nat(7), fc.nat(3), fc.nat(0xffffffff)])(
+    'word-at-a-time csum_partial equals the by-the-book sum at every alignment',
+    (data, shift, trim, seed) => {
+      const host = new Uint8Array(data.length + 16);
+      // The view starts 0-3 bytes into its buffer and `off` 0-3 bytes into the view.
+      const view = new Uint8Array(host.buffer, shift & 3, host.length - 4);
+      const off = shift >> 1;
+      view.set(data, off);
+      const len = data.length - trim;
+      const want = ~((naiveSum(view, off, len) + (seed % 0xffff)) % 0xffff) & 0xffff;
+      const got = csumFold(csumPartial(view, off, len, seed % 0xffff));
+      expect(sameCsum(got, want)).toBe(true);
+    },
+  );
 });
