@@ -1,38 +1,17 @@
 import { describe, expect, test } from 'vitest';
-import type { Msghdr, Proto, Sock, Socket } from '@knet/include';
+import type { Sock } from '@knet/include';
 import {
   EAGAIN, ECONNREFUSED, EFAULT, ENOTCONN, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, MSG_DONTWAIT,
-  MSG_PEEK, RCV_SHUTDOWN, SHUTDOWN_MASK, SOCK_DGRAM, SOCK_STREAM, SS_UNCONNECTED, TCP_ESTABLISHED,
+  MSG_PEEK, RCV_SHUTDOWN, SHUTDOWN_MASK, SOCK_STREAM, TCP_ESTABLISHED,
   TCP_SYN_SENT,
 } from '@knet/include';
 import { allocSkb, skbPut, skbPoolStats } from '@knet/skbuff';
-import { createVirtualClock } from '@knet/softirq';
-import { allocNet } from './net_namespace.js';
-import { InetSock, sockInitData, sockQueueRcvSkb } from './sock.js';
+import { sockQueueRcvSkb } from './sock.js';
 import {
   __skbRecvDatagram, datagramPoll, iovLength, skbCopyDatagramIter, skbFreeDatagram, skbKillDatagram,
   skbRecvDatagram,
 } from './datagram.js';
-
-const prot: Proto = {
-  name: 'dgram-test',
-  alloc: (net) => new InetSock(net, prot),
-  close: () => {},
-  sendmsg: (_sk: Sock, _m: Msghdr) => 0,
-  recvmsg: (_sk: Sock, _m: Msghdr) => 0,
-  hash: () => 0,
-  unhash: () => {},
-  getPort: () => 0,
-};
-
-function mkSock(type = SOCK_DGRAM): { sk: InetSock; sock: Socket; wakes: number[] } {
-  const net = allocNet({ name: 'h', clock: createVirtualClock({ seed: 1 }) });
-  const sk = new InetSock(net, prot);
-  const wakes: number[] = [];
-  const sock: Socket = { state: SS_UNCONNECTED, type, flags: 0, ops: null as never, sk: null, wq: { waiters: new Set([(m: number) => wakes.push(m)]) } };
-  sockInitData(sock, sk);
-  return { sk, sock, wakes };
-}
+import { mkSock } from './test/test_sock.js';
 
 function queue(sk: Sock, bytes: number[]): void {
   const skb = allocSkb(bytes.length);

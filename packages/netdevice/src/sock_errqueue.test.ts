@@ -1,39 +1,16 @@
 import { describe, expect, test } from 'vitest';
-import type { Msghdr, Proto, Sock, Socket } from '@knet/include';
 import {
-  ECONNREFUSED, EHOSTUNREACH, EMSGSIZE, ENOMEM, EPOLLERR, SOCK_DEAD, SOCK_DGRAM, SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_LOCAL,
-  SO_EE_ORIGIN_ZEROCOPY, SS_UNCONNECTED,
+  ECONNREFUSED, EHOSTUNREACH, EMSGSIZE, ENOMEM, EPOLLERR, SOCK_DEAD, SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_LOCAL,
+  SO_EE_ORIGIN_ZEROCOPY,
 } from '@knet/include';
 import { allocSkb, consumeSkb, skbPut } from '@knet/skbuff';
-import { createVirtualClock } from '@knet/softirq';
-import { allocNet } from './net_namespace.js';
-import { InetSock, sockInitData } from './sock.js';
 import {
   SK_ERROR_QUEUE_EMPTY, type SockExterrSkb, skbErrqueuePurge, skbExtErr, sockDequeueErrSkb, sockExtendedErr,
   sockQueueErrSkb,
 } from './sock_errqueue.js';
 import { msgZerocopyAlloc, msgZerocopyPut } from './sock_zerocopy.js';
 import { datagramPoll } from './datagram.js';
-
-const prot: Proto = {
-  name: 'errq-test',
-  alloc: (net) => new InetSock(net, prot),
-  close: () => {},
-  sendmsg: (_sk: Sock, _m: Msghdr) => 0,
-  recvmsg: (_sk: Sock, _m: Msghdr) => 0,
-  hash: () => 0,
-  unhash: () => {},
-  getPort: () => 0,
-};
-
-function mkSock(): { sk: InetSock; wakes: number[] } {
-  const net = allocNet({ name: 'h', clock: createVirtualClock({ seed: 1 }) });
-  const sk = new InetSock(net, prot);
-  const wakes: number[] = [];
-  const sock: Socket = { state: SS_UNCONNECTED, type: SOCK_DGRAM, flags: 0, ops: null as never, sk: null, wq: { waiters: new Set([(m: number) => wakes.push(m)]) } };
-  sockInitData(sock, sk);
-  return { sk, wakes };
-}
+import { mkSock } from './test/test_sock.js';
 
 function serr(origin: number, errno: number): SockExterrSkb {
   const ee = sockExtendedErr();

@@ -1,36 +1,13 @@
 import { describe, expect, test } from 'vitest';
-import type { Msghdr, Proto, Sock, Socket } from '@knet/include';
-import {
-  EPOLLERR, SOCK_DEAD, SOCK_DGRAM, SO_EE_CODE_ZEROCOPY_COPIED, SO_EE_ORIGIN_ZEROCOPY, SS_UNCONNECTED,
-} from '@knet/include';
+import type { Sock } from '@knet/include';
+import { EPOLLERR, SOCK_DEAD, SO_EE_CODE_ZEROCOPY_COPIED, SO_EE_ORIGIN_ZEROCOPY } from '@knet/include';
 import { allocSkb, consumeSkb, kfreeSkb } from '@knet/skbuff';
-import { createVirtualClock } from '@knet/softirq';
-import { allocNet } from './net_namespace.js';
-import { InetSock, skSetOwnerW, sockInitData } from './sock.js';
+import { skSetOwnerW } from './sock.js';
 import { skbExtErr, sockDequeueErrSkb } from './sock_errqueue.js';
 import {
   msgZerocopyAlloc, msgZerocopyPut, msgZerocopyPutAbort, msgZerocopyRealloc, skbZcopySet,
 } from './sock_zerocopy.js';
-
-const prot: Proto = {
-  name: 'zc-test',
-  alloc: (net) => new InetSock(net, prot),
-  close: () => {},
-  sendmsg: (_sk: Sock, _m: Msghdr) => 0,
-  recvmsg: (_sk: Sock, _m: Msghdr) => 0,
-  hash: () => 0,
-  unhash: () => {},
-  getPort: () => 0,
-};
-
-function mkSock(): { sk: InetSock; wakes: number[] } {
-  const net = allocNet({ name: 'h', clock: createVirtualClock({ seed: 1 }) });
-  const sk = new InetSock(net, prot);
-  const wakes: number[] = [];
-  const sock: Socket = { state: SS_UNCONNECTED, type: SOCK_DGRAM, flags: 0, ops: null as never, sk: null, wq: { waiters: new Set([(m: number) => wakes.push(m)]) } };
-  sockInitData(sock, sk);
-  return { sk, wakes };
-}
+import { mkSock } from './test/test_sock.js';
 
 /** Read every queued completion as [lo, hi]. */
 function drain(sk: Sock): [number, number][] {
