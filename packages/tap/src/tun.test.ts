@@ -516,8 +516,9 @@ while n < want and time.monotonic() < end:
     }
   });
 
-  // Three UDP datagrams to knet, written raw: a right checksum, a wrong one, and none (0).
-  const UDP3_PY = `
+  // What the raw writers share: a checksum, an AF_PACKET socket on the kernel's end of the TAP
+  // (argv[1]), the addresses, and an Ethernet header to knet's MAC (argv[2]) from argv[3].
+  const RAW_PY = `
 import socket, struct, sys
 def csum(b):
     if len(b) % 2: b += b"\\0"
@@ -528,7 +529,10 @@ s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind((sys.argv[1], 0))
 src, dst = bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2])
 eth = bytes.fromhex(sys.argv[2].replace(":", "")) + bytes.fromhex(sys.argv[3].replace(":", "")) + b"\\x08\\x00"
-data = b"rx-checksum"
+`;
+
+  // Three UDP datagrams to knet, written raw: a right checksum, a wrong one, and none (0).
+  const UDP3_PY = `${RAW_PY}data = b"rx-checksum"
 for kind in ("good", "bad", "none"):
     ulen = 8 + len(data)
     c = csum(src + dst + struct.pack("!BBH", 0, 17, ulen) + struct.pack("!HHHH", 5000, 7, ulen, 0) + data) or 0xffff
@@ -559,18 +563,7 @@ for kind in ("good", "bad", "none"):
 
   // A TCP flow's segments written raw, back to back: five of 1000 bytes in order (the last
   // with PSH), then one past a gap in the sequence numbers.
-  const TRAIN_PY = `
-import socket, struct, sys
-def csum(b):
-    if len(b) % 2: b += b"\\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16: s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((sys.argv[1], 0))
-src, dst = bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2])
-eth = bytes.fromhex(sys.argv[2].replace(":", "")) + bytes.fromhex(sys.argv[3].replace(":", "")) + b"\\x08\\x00"
-for i, seq in enumerate((1000, 2000, 3000, 4000, 5000, 7000)):
+  const TRAIN_PY = `${RAW_PY}for i, seq in enumerate((1000, 2000, 3000, 4000, 5000, 7000)):
     data = bytes((seq + j) % 251 for j in range(1000))
     flags = 0x18 if i == 4 else 0x10
     tcp = struct.pack("!HHIIBBHHH", 40000, 9, seq, 1, 5 << 4, flags, 512, 0, 0)
