@@ -617,6 +617,20 @@ for kind in ("good", "bad", "none"):
     }
   });
 
+  it('a persistent TAP reopened without IFF_VNET_HDR loses the offloads its last owner set', () => {
+    const features = (): string => ns.run('ethtool', ['-k', 'ktapP']);
+    ns.run('ip', ['tuntap', 'add', 'dev', 'ktapP', 'mode', 'tap']);
+    try {
+      tapClose(tapOpen(net, 'ktapP', { netns: ns.name, mac: KNET_MAC, vnetHdr: true }));
+      expect(features()).toMatch(/tcp-segmentation-offload: on/);
+      tapClose(tapOpen(net, 'ktapP', { netns: ns.name, mac: KNET_MAC }));
+      expect(features()).toMatch(/tcp-segmentation-offload: off/);
+      expect(features()).toMatch(/tx-checksumming: off/);
+    } finally {
+      ns.run('ip', ['tuntap', 'del', 'dev', 'ktapP', 'mode', 'tap']);
+    }
+  });
+
   it('tapOpen reports a clear error for a bad namespace, leaking nothing', () => {
     const before = fdCount();
     expect(() => tapOpen(net, 'ktap3', { netns: `${ns.name}-absent` })).toThrow(/ENOENT/);

@@ -697,6 +697,11 @@ export function tapOpen(net: Net, ifname: string, opts: TapOpenOpts = {}): NetDe
     // The kernel may now hand us unfinished checksums and TCPv4 super-frames.
     e = addon.setOffload(fd, TUN_F_CSUM | TUN_F_TSO4);
     if (e < 0) fail(e, 'TUNSETOFFLOAD');
+  } else {
+    // A persistent TAP keeps the offloads its last owner asked for; without a virtio-net
+    // header the kernel must hand us finished frames, so clear them.
+    const e = addon.setOffload(fd, 0);
+    if (e < 0) fail(e, 'TUNSETOFFLOAD');
   }
   const dev = allocEtherdev(net, opts.devName ?? kname);
   dev.netdevOps = tapNetdevOps;
