@@ -8,7 +8,7 @@ import type { Command } from './types.js';
 const usage = `usage: knet connect HOST PORT --tap IFNAME --addr CIDR [options]
   Copies stdin to the connection and the connection to stdout; at the end of stdin the
   write side is shut down (FIN), and the command exits when the peer closes.
-  --tap, --addr, --gw, --mtu, --mac, --cc, --offload, --pcap   as for knet serve`;
+  --tap, --addr, --gw, --mtu, --mac, --cc, --pcap   as for knet serve; --offload asks for IFF_VNET_HDR (off unless given)`;
 
 export interface ConnectStreams {
   stdin: Readable;

@@ -16,7 +16,7 @@ const usage = `usage: knet fetch URL --tap IFNAME --addr CIDR [options]
   --tap IFNAME      the Linux TAP interface to attach to
   --addr CIDR       knet's address, e.g. 198.18.0.2/24
   --gw IP           default gateway
-  --mtu N, --mac MAC, --cc NAME, --offload, --pcap FILE   as for knet serve
+  --mtu N, --mac MAC, --cc NAME, --pcap FILE   as for knet serve; --offload asks for IFF_VNET_HDR (off unless given)
   -o FILE           write the body to FILE (default: discard it)
   --range SPEC      send Range: bytes=SPEC
   --json            print one JSON object: { status, bytes, ms, goodputBps, sha256 }`;

@@ -13,7 +13,7 @@ const usage = `usage: knet ping HOST --tap IFNAME --addr CIDR [-c N] [options]
   --interval MS     between requests (default 1000)
   --size N          payload bytes (default 56)
   --timeout MS      wait for the last reply (default 2000)
-  --tap, --addr, --gw, --mtu, --mac, --offload, --pcap   as for knet serve
+  --tap, --addr, --gw, --mtu, --mac, --pcap   as for knet serve; --offload asks for IFF_VNET_HDR (off unless given)
   --json            print one JSON object: { sent, received, lossPct, rttMs: { min, avg, max } }`;
 
 export interface PingResult {
