@@ -24,8 +24,11 @@ export interface TcpCaSock {
   delivered: number;
   /** TCP_CA_* */
   icskCaState: number;
-  /** Private area of the congestion module (icsk_ca_priv). */
-  icskCaPriv: Record<string, number>;
+  /**
+   * Private area of the congestion module (icsk_ca_priv): an object of the module's own class,
+   * made by its init (or on first use); null when the module has none yet.
+   */
+  icskCaPriv: object | null;
   /** Jiffies at HZ = 1000 (tcp_jiffies32). */
   jiffies: number;
   /** Jiffies of the last data sent (tp->lsndtime), for idle-restart in cwndEvent. */

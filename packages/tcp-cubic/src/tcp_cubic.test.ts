@@ -8,9 +8,12 @@ function caSock(): TcpCaSock {
     sndCwnd: 10, sndSsthresh: 0x7fffffff, sndCwndCnt: 0, sndCwndClamp: 0xffff, sndCwndStamp: 0,
     priorCwnd: 0, priorSsthresh: 0, sndUna: 1000, sndNxt: 1000, mssCache: 1448, srttUs: 0,
     minRttUs: 0, tcpMstamp: 1_000_000, isCwndLimited: true, packetsOut: 0, delivered: 0,
-    icskCaState: TCP_CA_Open, icskCaPriv: {}, jiffies: 1000, lsndtime: 1000,
+    icskCaState: TCP_CA_Open, icskCaPriv: null, jiffies: 1000, lsndtime: 1000,
   };
 }
+
+/** CUBIC's state (struct bictcp) as the module keeps it. */
+const priv = (tp: TcpCaSock) => tp.icskCaPriv as Record<string, number>;
 
 /** Drive one RTT worth of ACKs (one per packet in cwnd) every `rttMs`, return cwnd per RTT. */
 function run(tp: TcpCaSock, rtts: number, rttMs: number): number[] {
@@ -38,10 +41,10 @@ describe('cubic', () => {
     cubicOps.init!(tp);
     tp.sndCwnd = 100;
     expect(cubicOps.ssthresh(tp)).toBe(70); // floor(100 * 717 / 1024)
-    expect(tp.icskCaPriv.lastMaxCwnd).toBe(100);
+    expect(priv(tp).lastMaxCwnd).toBe(100);
     tp.sndCwnd = 80; // lost again below the previous max
     expect(cubicOps.ssthresh(tp)).toBe(56); // floor(80 * 717 / 1024)
-    expect(tp.icskCaPriv.lastMaxCwnd).toBe(Math.floor((80 * (1024 + 717)) / 2048));
+    expect(priv(tp).lastMaxCwnd).toBe(Math.floor((80 * (1024 + 717)) / 2048));
     tp.sndCwnd = 1;
     expect(cubicOps.ssthresh(tp)).toBe(2);
   });
@@ -67,7 +70,7 @@ describe('cubic', () => {
     expect(late).toBeGreaterThan(nearK);
     expect(w[w.length - 1]).toBeGreaterThan(200);
     // K (in seconds) = cbrt(W_max * (1 - beta) / C) with C = 0.4: cbrt(60 / 0.4) ≈ 5.3 s for W_max = 200.
-    const K = tp.icskCaPriv.bicK / 1024;
+    const K = priv(tp).bicK / 1024;
     expect(K).toBeGreaterThan(5.2);
     expect(K).toBeLessThan(5.4);
   });
@@ -91,7 +94,7 @@ describe('cubic', () => {
       tp.jiffies += 10;
       cubicOps.pktsAcked!(tp, { pktsAcked: 1, rttUs: 28_000, inFlight: 32 });
     }
-    expect(tp.icskCaPriv.found).toBe(1);
+    expect(priv(tp).found).toBe(1);
     expect(tp.sndSsthresh).toBe(32);
   });
 
@@ -109,7 +112,7 @@ describe('cubic', () => {
       tp.tcpMstamp += 10_000;
       cubicOps.pktsAcked!(tp, { pktsAcked: 1, rttUs: 20_000, inFlight: 64 });
     }
-    expect(tp.icskCaPriv.found).toBe(0);
+    expect(priv(tp).found).toBe(0);
   });
 
   test('loss state resets the epoch; undo restores the prior cwnd', () => {
@@ -120,10 +123,10 @@ describe('cubic', () => {
     tp.sndSsthresh = 35;
     tp.sndCwnd = 35;
     run(tp, 3, 50);
-    expect(tp.icskCaPriv.epochStart).not.toBe(0);
+    expect(priv(tp).epochStart).not.toBe(0);
     cubicOps.setState!(tp, TCP_CA_Loss);
-    expect(tp.icskCaPriv.epochStart).toBe(0);
-    expect(tp.icskCaPriv.lastMaxCwnd).toBe(0);
+    expect(priv(tp).epochStart).toBe(0);
+    expect(priv(tp).lastMaxCwnd).toBe(0);
     tp.priorCwnd = 50;
     tp.sndCwnd = 1;
     expect(cubicOps.undoCwnd(tp)).toBe(50);

@@ -41,27 +41,30 @@ export function cubicRecalcParams(): void {
 }
 cubicRecalcParams();
 
-/** struct bictcp, kept in tp.icskCaPriv (numbers only, one shape). */
-interface Bictcp {
-  cnt: number;
-  lastMaxCwnd: number;
-  lastCwnd: number;
-  lastTime: number;
-  bicOriginPoint: number;
-  bicK: number;
-  delayMin: number;
-  epochStart: number;
-  ackCnt: number;
-  tcpCwnd: number;
-  sampleCnt: number;
-  found: number;
-  roundStart: number;
-  endSeq: number;
-  lastAck: number;
-  currRtt: number;
+/**
+ * struct bictcp, the module's state in tp.icskCaPriv: a class, so every socket's copy has one
+ * shape with its fields in the object, as a fixed-size icsk_ca_priv is in Linux.
+ */
+class Bictcp {
+  cnt = 0;
+  lastMaxCwnd = 0;
+  lastCwnd = 0;
+  lastTime = 0;
+  bicOriginPoint = 0;
+  bicK = 0;
+  delayMin = 0;
+  epochStart = 0;
+  ackCnt = 0;
+  tcpCwnd = 0;
+  sampleCnt = 0;
+  found = 0;
+  roundStart = 0;
+  endSeq = 0;
+  lastAck = 0;
+  currRtt = 0;
 }
 
-const ca = (tp: TcpCaSock) => tp.icskCaPriv as unknown as Bictcp;
+const ca = (tp: TcpCaSock): Bictcp => (tp.icskCaPriv ??= new Bictcp()) as Bictcp;
 const after = (a: number, b: number) => ((b - a) | 0) < 0;
 const s32 = (x: number) => x | 0;
 
@@ -88,15 +91,8 @@ function bictcpHystartReset(tp: TcpCaSock): void {
 }
 
 function cubicInit(tp: TcpCaSock): void {
-  const priv = tp.icskCaPriv;
-  for (const k of Object.keys(priv)) delete priv[k];
-  const c = priv as unknown as Bictcp;
-  bictcpReset(c);
-  c.sampleCnt = 0;
-  c.roundStart = 0;
-  c.endSeq = 0;
-  c.lastAck = 0;
-  c.currRtt = 0;
+  const c = new Bictcp();
+  tp.icskCaPriv = c;
   if (cubicParams.hystart) bictcpHystartReset(tp);
   if (!cubicParams.hystart && cubicParams.initialSsthresh) tp.sndSsthresh = cubicParams.initialSsthresh;
 }

@@ -49,7 +49,7 @@ export function tcpAssignCongestionControl(sk: TcpSock): void {
   const ops = tcpDefaultCa(sk);
   sk.icskCaOps = ops;
   caUse(ops, 1);
-  for (const k of Object.keys(sk.icskCaPriv)) delete sk.icskCaPriv[k];
+  sk.icskCaPriv = null;
 }
 
 /** tcp_init_congestion_control: once the connection is established. */
@@ -82,7 +82,7 @@ export function tcpSetCongestionControl(sk: TcpSock, name: string): number {
   }
   sk.icskCaOps = ops;
   caUse(ops, 1);
-  for (const k of Object.keys(sk.icskCaPriv)) delete sk.icskCaPriv[k];
+  sk.icskCaPriv = null;
   sk.icskCaSetsockopt = true;
   sk.icskCaInitialized = false;
   if (sk.skState !== TCP_CLOSE && sk.skState !== TCP_LISTEN && wasInit) tcpInitCongestionControl(sk);
