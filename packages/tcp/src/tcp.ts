@@ -580,7 +580,7 @@ export function tcpDisconnect(sk: TcpSock, _flags: number): number {
 /** tcp_poll */
 export function tcpPoll(sk: TcpSock): number {
   const state = sk.skState;
-  if (state === TCP_LISTEN) return sk.acceptQueue.length ? EPOLLIN | POLLRDNORM : 0;
+  if (state === TCP_LISTEN) return sk.acceptQueue?.length ? EPOLLIN | POLLRDNORM : 0;
   let mask = 0;
   if (sk.skShutdown === SHUTDOWN_MASK || state === TCP_CLOSE) mask |= EPOLLHUP;
   if (sk.skShutdown & RCV_SHUTDOWN) mask |= EPOLLIN | POLLRDNORM | EPOLLRDHUP;

@@ -30,7 +30,7 @@ import {
   TCP_RACK_LOSS_DETECTION, TCP_INFINITE_SSTHRESH, TCP_TIMEOUT_FALLBACK, TCP_INIT_CWND,
 } from './tcp_defs.js';
 import { tcpNet, type TcpNet } from './tcp_net.js';
-import { ICSK_ACK_SCHED, ICSK_ACK_NOW, ICSK_ACK_PUSHED, ICSK_ACK_PUSHED2, ICSK_ACK_TIMER, ICSK_TIME_RETRANS, ICSK_TIME_LOSS_PROBE, ICSK_TIME_REO_TIMEOUT, ICSK_TIME_PROBE0, NO_SACK_BLOCKS, tcpSackBlocksAlloc, type TcpSock } from './tcp_sock.js';
+import { ICSK_ACK_SCHED, ICSK_ACK_NOW, ICSK_ACK_PUSHED, ICSK_ACK_PUSHED2, ICSK_ACK_TIMER, ICSK_TIME_RETRANS, ICSK_TIME_LOSS_PROBE, ICSK_TIME_REO_TIMEOUT, ICSK_TIME_PROBE0, NO_SACK_BLOCKS, RateSample, tcpSackBlocksAlloc, type TcpSock } from './tcp_sock.js';
 import {
   tcpSkbPcount, tcpPacketsInFlight, tcpIsSack, tcpSendAck, tcpSendDelayedAck, tcpPushPendingFrames,
   tcpCurrentMss, tcpSyncMss, tcpXmitRetransmitQueue, tcpRearmRto, tcpScheduleLossProbe, tcpFragment,
@@ -199,7 +199,7 @@ function tcpAckUpdateRtt(sk: TcpSock, flag: number, seqRttUs: number, sackRttUs:
       caRttUs = seqRttUs;
     }
   }
-  sk.rs.rttUs = caRttUs;
+  if (sk.rs !== null) sk.rs.rttUs = caRttUs;
   if (seqRttUs < 0) return -1;
   if (caRttUs >= 0) {
     const wlen = net(sk).sysctl.tcp_min_rtt_wlen * 1_000_000;
@@ -941,7 +941,7 @@ function tcpCleanRtxQueue(sk: TcpSock, priorFack: number, priorSndUna: number, s
   if (ops !== null && ops.pktsAcked) {
     const s = ackSample;
     s.pktsAcked = pktsAcked;
-    s.rttUs = sk.rs.rttUs;
+    s.rttUs = sk.rs!.rttUs;
     s.inFlight = tcpPacketsInFlight(sk);
     ops.pktsAcked(sk, s);
   }
@@ -983,8 +983,32 @@ function oowRateLimited(sk: TcpSock, tn: TcpNet, mib: 'TCPACKSkippedChallenge' |
   return false;
 }
 
+/**
+ * Rate samples for tcp_ack, which keeps one on its stack in Linux: a sock holds one only while
+ * its ACK is processed, so idle sockets carry none. Indexed by depth in case ACK processing
+ * ever nests.
+ */
+const rateSamples: RateSample[] = [];
+let rateDepth = 0;
+
 /** tcp_ack. Returns >0 processed, 0 old ACK, <0 -reason to drop. */
 function tcpAck(sk: TcpSock, skb: SkBuff, flag: number): number {
+  const rs = (rateSamples[rateDepth] ??= new RateSample());
+  rateDepth++;
+  rs.priorMstamp = rs.priorDelivered = rs.delivered = rs.intervalUs = rs.losses = rs.ackedSacked = rs.priorInFlight = 0;
+  rs.rttUs = -1;
+  rs.isAppLimited = rs.isRetrans = false;
+  const outer = sk.rs;
+  sk.rs = rs;
+  try {
+    return tcpAckSample(sk, skb, flag);
+  } finally {
+    sk.rs = outer;
+    rateDepth--;
+  }
+}
+
+function tcpAckSample(sk: TcpSock, skb: SkBuff, flag: number): number {
   const tn = net(sk);
   const ack = skb.cb.ackSeq;
   const ackSeq = skb.cb.seq;
@@ -1016,7 +1040,7 @@ function tcpAck(sk: TcpSock, skb: SkBuff, flag: number): number {
     flag |= FLAG_SND_UNA_ADVANCED;
     sk.icskRetransmits = 0;
   }
-  sk.rs.priorInFlight = tcpPacketsInFlight(sk);
+  sk.rs!.priorInFlight = tcpPacketsInFlight(sk);
   if (flag & FLAG_UPDATE_TS_RECENT) tcpReplaceTsRecent(sk, skb.cb.seq);
   const ops = sk.icskCaOps;
   if ((flag & (FLAG_SLOWPATH | FLAG_SND_UNA_ADVANCED)) === FLAG_SND_UNA_ADVANCED) {

@@ -587,7 +587,7 @@ export function tcpV4Connect(sk: TcpSock, addr: SockaddrIn): number {
 /** inet_csk_accept: the next established child, or -EAGAIN. */
 export function inetCskAccept(sk: TcpSock, _flags: number): TcpSock | number {
   if (sk.skState !== TCP_LISTEN) return -EINVAL;
-  const child = sk.acceptQueue.shift();
+  const child = sk.acceptQueue?.shift();
   if (child === undefined) return -EAGAIN;
   sk.skAckBacklog--;
   child.parent = null;

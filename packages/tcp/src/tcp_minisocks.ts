@@ -186,7 +186,7 @@ export function reqskQueueHashAdd(lsk: TcpSock, req: TcpRequestSock, timeout: nu
 /** inet_csk_listen_stop: reset unaccepted children, drop pending requests. */
 export function inetCskListenStop(lsk: TcpSock): void {
   if (lsk.synQueue !== null) for (const req of [...lsk.synQueue]) reqskQueueDrop(lsk, req);
-  const q = lsk.acceptQueue.splice(0);
+  const q = lsk.acceptQueue?.splice(0) ?? [];
   lsk.skAckBacklog = 0;
   for (const child of q) {
     child.parent = null;
@@ -299,7 +299,7 @@ export function tcpV4SynRecvSock(lsk: TcpSock, skb: SkBuff, req: TcpRequestSock)
 /** inet_csk_reqsk_queue_add: the child waits in the accept queue. */
 export function reqskQueueAdd(lsk: TcpSock, child: TcpSock): void {
   child.parent = lsk;
-  lsk.acceptQueue.push(child);
+  (lsk.acceptQueue ??= []).push(child);
   lsk.skAckBacklog++;
 }
 

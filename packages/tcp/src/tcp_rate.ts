@@ -15,7 +15,7 @@ export function tcpRateSkbSent(sk: TcpSock, skb: SkBuff): void {
 
 /** tcp_rate_skb_delivered: remember the newest delivered skb's stamps in the rate sample. */
 export function tcpRateSkbDelivered(sk: TcpSock, skb: SkBuff): void {
-  const rs = sk.rs;
+  const rs = sk.rs!;
   if (!skb.cb.layerPriv && !skb.cb.ackSeq) return;
   if (!rs.priorDelivered || skb.cb.ackSeq >= rs.priorDelivered) {
     rs.priorDelivered = skb.cb.ackSeq;
@@ -26,7 +26,7 @@ export function tcpRateSkbDelivered(sk: TcpSock, skb: SkBuff): void {
 
 /** tcp_rate_gen: turn the sample into delivered/interval. */
 export function tcpRateGen(sk: TcpSock, delivered: number, lost: number): void {
-  const rs = sk.rs;
+  const rs = sk.rs!;
   if (delivered) sk.deliveredMstamp = sk.tcpMstamp;
   rs.ackedSacked = delivered;
   rs.losses = lost;

@@ -142,7 +142,7 @@ export class TcpSock extends InetSock implements TcpCaSock {
   icskAfOps: InetConnectionSockAfOps;
   icskCaOps: TcpCongestionOps | null = null;
   icskCaState = TCP_CA_Open;
-  icskCaPriv: Record<string, number> = {};
+  icskCaPriv: object | null = null;
   icskCaInitialized = false;
   icskCaSetsockopt = false;
   icskRetransmits = 0;
@@ -175,7 +175,8 @@ export class TcpSock extends InetSock implements TcpCaSock {
   bindNext: TcpSock | TcpTimewaitSock | null = null;
   bindPrev: TcpSock | TcpTimewaitSock | null = null;
   /** Listener: the accept queue (established children) and SYN queue length. */
-  acceptQueue: TcpSock[] = [];
+  /** Established children not yet accepted; made by the first one, so only listeners have one. */
+  acceptQueue: TcpSock[] | null = null;
   synQlen = 0;
   synQlenYoung = 0;
   /** Request socks of this listener (the SYN queue), for listen stop; made by the first SYN, so only listeners have one. */
@@ -314,7 +315,8 @@ export class TcpSock extends InetSock implements TcpCaSock {
   rcvqSpaceSeq = 0;
   rcvqSpaceTime = 0;
   rack = new TcpRack();
-  rs = new RateSample();
+  /** The rate sample of the ACK being processed (on tcp_ack's stack in Linux); null between ACKs. */
+  rs: RateSample | null = null;
   // delivery accounting (tcp_rate.c)
   delivered = 0;
   deliveredCe = 0;

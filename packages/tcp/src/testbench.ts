@@ -291,7 +291,7 @@ export class TcpTestbench {
   pair(port = 80): { c: TcpSock; s: TcpSock; l: TcpSock } {
     const l = this.listen(this.b, port);
     const c = this.connect(this.a, port);
-    this.runUntil(() => l.acceptQueue.length > 0 && c.skState === 1, 10_000);
+    this.runUntil(() => (l.acceptQueue?.length ?? 0) > 0 && c.skState === 1, 10_000);
     const s = this.accept(l);
     if (s === null) throw new Error('no connection');
     return { c, s, l };

@@ -9,7 +9,7 @@ describe('tcp_chrono: busy, rwnd-limited and sndbuf-limited times in TCP_INFO', 
     const l = tb.listen(tb.b, 80);
     expect(tb.setsockopt(l, SOL_SOCKET, SO_RCVBUF, 4096)).toBe(0);
     const c = tb.connect(tb.a, 80);
-    tb.runUntil(() => l.acceptQueue.length > 0, 1000);
+    tb.runUntil(() => (l.acceptQueue?.length ?? 0) > 0, 1000);
     const s = tb.accept(l)!;
     const idle = tcpGetInfo(c);
     expect(idle.tcpi_busy_time).toBe(0);
