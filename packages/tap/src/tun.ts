@@ -42,11 +42,19 @@ export interface TapOpenOpts {
    * still sees plain, checksummed frames. Default true; needs the transmit ring (txRing > 0).
    */
   nicOffload?: boolean;
+  /**
+   * Linux's net.core.busy_poll for this device, in µs (default 0, off): after frames were
+   * handled, keep reading the TAP that long before sleeping in epoll, trading CPU for the
+   * wakeup a request/response peer's next frame would otherwise cost.
+   */
+  busyPollUs?: number;
 }
 
 /** Driver counters beyond rtnl_link_stats64 (`ethtool -S`). */
 export interface TapStats {
   rxFrames: number;
+  /** Busy-poll rounds that found frames before the device went back to sleep. */
+  busyPollHits: number;
   rxGso: number;
   rxCsumPartial: number;
   rxCsumValid: number;
@@ -136,6 +144,10 @@ export interface TapPriv {
   txSeen: Float64Array;
   irqCpu: number;
   onPoll: (status: number, events: number) => void;
+  /** net.core.busy_poll for this device: µs to keep reading after traffic before sleeping; 0 off. */
+  busyPollUs: number;
+  busyPollArmed: boolean;
+  busyPoll: () => void;
   stats: TapStats;
   link: TapLinkStats;
 }
@@ -154,7 +166,7 @@ const RX_BATCH_LEN = RX_SLOT + RX_BATCH * (ETH_HLEN + ETH_DATA_LEN);
 
 function newTapStats(): TapStats {
   return {
-    rxFrames: 0, rxGso: 0, rxCsumPartial: 0, rxCsumValid: 0, rxBadVnetHdr: 0, rxTooShort: 0,
+    rxFrames: 0, busyPollHits: 0, rxGso: 0, rxCsumPartial: 0, rxCsumValid: 0, rxBadVnetHdr: 0, rxTooShort: 0,
     rxReadErrors: 0, rxSpill: 0, rxBig: 0, txGso: 0, txCsumPartial: 0, txBusy: 0, txWriteErrors: 0, rxCsumBad: 0, rxLro: 0,
     irqs: 0,
   };
@@ -424,7 +436,37 @@ function tunNapiPoll(napi: NapiStruct, budget: number): number {
     if (broken) tunLinkLost(dev);
     else setEvents(p, p.events | POLL_READABLE);
   }
+  if (work > 0 && p.busyPollUs > 0 && !p.busyPollArmed && !broken) {
+    p.busyPollArmed = true;
+    setImmediate(p.busyPoll);
+  }
   return work;
+}
+
+/**
+ * Busy polling (Linux's net.core.busy_poll / napi_busy_loop): once the application has run on
+ * what the last poll delivered, keep reading the TAP for up to busyPollUs before going back to
+ * sleep in epoll, so a request/response peer's next frame is taken without a wakeup.
+ */
+function tunBusyPoll(dev: NetDevice): void {
+  const p = tapPriv(dev);
+  p.busyPollArmed = false;
+  if (p.poll === null || (p.napi.state & NAPI_STATE_SCHED) !== 0) return;
+  const cpu = dev.ndNet.cpus[p.irqCpu]!;
+  const before = dev.stats.rxPackets;
+  const deadline = performance.now() + p.busyPollUs / 1000;
+  do {
+    irqEnter(cpu);
+    try {
+      napiSchedule(p.napi);
+    } finally {
+      irqExit(cpu);
+    }
+    if (dev.stats.rxPackets !== before || p.busyPollArmed) {
+      p.stats.busyPollHits++;
+      return;
+    }
+  } while (performance.now() < deadline);
 }
 
 function dropTx(dev: NetDevice, skb: SkBuff, reason: number): number {
@@ -681,6 +723,10 @@ export function tapOpen(net: Net, ifname: string, opts: TapOpenOpts = {}): NetDe
   if (!Number.isInteger(txRingLen) || (txRingLen !== 0 && (txRingLen < 65536 || txRingLen > 1 << 30))) {
     throw new ErrnoError(EINVAL, 'tapOpen', `txRing ${txRingLen}`);
   }
+  const busyPollUs = opts.busyPollUs ?? 0;
+  if (!Number.isInteger(busyPollUs) || busyPollUs < 0 || busyPollUs > 1_000_000) {
+    throw new ErrnoError(EINVAL, 'tapOpen', `busyPollUs ${busyPollUs}`);
+  }
   // The engines live in the transmit ring's writer; an addon without one cannot offer them.
   const nicOffload = !vnet && opts.nicOffload !== false && txRingLen !== 0 && typeof addon.txStart === 'function' &&
     typeof addon.readBatch === 'function';
@@ -746,6 +792,9 @@ export function tapOpen(net: Net, ifname: string, opts: TapOpenOpts = {}): NetDe
     txSeen: new Float64Array(3),
     irqCpu: 0,
     onPoll: (status, events) => tunInterrupt(dev, status, events),
+    busyPollUs,
+    busyPollArmed: false,
+    busyPoll: () => tunBusyPoll(dev),
     stats: newTapStats(),
     link: { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 },
   };

@@ -26,6 +26,13 @@ describe('knet serve/fetch/ping/connect arguments', () => {
     expect(parseServeArgs([...base, '--pcap', '/tmp/x.pcap', '--offload']).opts.offload).toBe(true);
   });
 
+  it('serve takes --busy-poll in µs, off by default', () => {
+    const base = ['--tap', 't', '--addr', '198.18.0.2/24'];
+    expect(parseServeArgs(base).opts.busyPollUs).toBeUndefined();
+    expect(parseServeArgs([...base, '--busy-poll', '50']).opts.busyPollUs).toBe(50);
+    expect(() => parseServeArgs([...base, '--busy-poll', 'x'])).toThrow(/--busy-poll/);
+  });
+
   it('fetch takes one http URL with an IPv4 host, and -o', () => {
     const { opts } = parseFetchArgs(['http://198.18.0.1:8000/big.bin?x=1', '--tap', 't', '--addr', '198.18.0.2/24', '-o', '/tmp/out']);
     expect(opts.url.port).toBe('8000');

@@ -23,6 +23,8 @@ const usage = `usage: knet serve --tap IFNAME --addr CIDR [options]
   --offload[=false] IFF_VNET_HDR: checksum offload and TSO with the kernel (default on,
                     off with --pcap so the capture holds the frames as on the wire)
   --pcap FILE       capture the device's traffic to FILE (libpcap format)
+  --busy-poll USECS after traffic, keep reading the TAP this long before sleeping, as
+                    Linux's net.core.busy_poll (default 0, off; costs CPU, saves wakeups)
   --http-root DIR   serve files from DIR over HTTP
   --http-port N     HTTP port (default 80)
   --json            at exit, print the counters as one JSON object
@@ -37,7 +39,7 @@ export interface ServeOpts extends TapHostOpts {
 export function parseServeArgs(argv: readonly string[]): { opts: ServeOpts; json: boolean } {
   const args = parseArgs(argv, {
     boolean: ['offload', 'json'],
-    string: ['tap', 'addr', 'gw', 'mtu', 'mac', 'cc', 'pcap', 'http-root', 'http-port'],
+    string: ['tap', 'addr', 'gw', 'mtu', 'mac', 'cc', 'pcap', 'http-root', 'http-port', 'busy-poll'],
   });
   const f = args.flags;
   if (typeof f.tap !== 'string') throw new ArgError('--tap IFNAME is required');
@@ -55,6 +57,7 @@ export function parseServeArgs(argv: readonly string[]): { opts: ServeOpts; json
   if (typeof f.mac === 'string') opts.mac = f.mac;
   if (typeof f.cc === 'string') opts.cc = f.cc;
   if (typeof f.pcap === 'string') opts.pcap = f.pcap;
+  if (f['busy-poll'] !== undefined) opts.busyPollUs = intFlag(args, 'busy-poll', 0);
   if (typeof f['http-root'] === 'string') opts.httpRoot = f['http-root'];
   return { opts, json: f.json === true };
 }
@@ -64,6 +67,8 @@ export interface ServeSummary {
   addr: string;
   services: Record<string, ServiceStats>;
   dev: { rxPackets: number; txPackets: number; rxBytes: number; txBytes: number; rxDropped: number; txDropped: number };
+  /** The TAP driver's own counters, as `ethtool -S` lists them. */
+  driver: Record<string, number>;
   tcp: { activeOpens: number; passiveOpens: number; retransSegs: number; inSegs: number; outSegs: number };
   drops: Record<string, number>;
 }
@@ -86,6 +91,7 @@ function untilSignal(): Promise<NodeJS.Signals> {
 export async function runServe(opts: ServeOpts, io: Io, json: boolean, stop: Promise<unknown> = untilSignal()): Promise<ServeSummary> {
   const out = createOutput(io, json);
   const th = await openTapHost(opts);
+  const driver: Record<string, number> = {};
   const { api, host, task } = th;
   const stats: Record<string, ServiceStats> = {
     'echo/tcp': newServiceStats(), 'echo/udp': newServiceStats(), 'discard/tcp': newServiceStats(),
@@ -168,6 +174,7 @@ export async function runServe(opts: ServeOpts, io: Io, json: boolean, stop: Pro
     await inetdDone;
     // Let the FINs/RSTs leave before the TAP closes.
     await new Promise((r) => setTimeout(r, 50));
+    Object.assign(driver, th.dev.ethtoolOps?.getEthtoolStats?.(th.dev) ?? {});
     th.close();
   }
   // dev_get_stats, as `ip -s link` reads them: the driver's counters plus the core's drops.
@@ -177,6 +184,7 @@ export async function runServe(opts: ServeOpts, io: Io, json: boolean, stop: Pro
     addr: opts.addr,
     services: stats,
     dev: { rxPackets: d.rxPackets, txPackets: d.txPackets, rxBytes: d.rxBytes, txBytes: d.txBytes, rxDropped: d.rxDropped, txDropped: d.txDropped },
+    driver,
     tcp: {
       activeOpens: mib(host, 'Tcp', 'ActiveOpens'), passiveOpens: mib(host, 'Tcp', 'PassiveOpens'),
       retransSegs: mib(host, 'Tcp', 'RetransSegs'), inSegs: mib(host, 'Tcp', 'InSegs'), outSegs: mib(host, 'Tcp', 'OutSegs'),

@@ -94,6 +94,8 @@ export interface TapHostOpts {
   /** IFF_VNET_HDR: checksum and TSO offloads with the kernel. */
   offload?: boolean;
   pcap?: string;
+  /** µs the TAP keeps reading after traffic before sleeping (net.core.busy_poll); 0 off. */
+  busyPollUs?: number;
 }
 
 /** A file sink that batches writes; flush() on exit. */
@@ -196,6 +198,7 @@ export async function openTapHost(o: TapHostOpts): Promise<TapHost> {
   // are off (ethtool -K tso off tx off rx off) so the file holds the frames as sent.
   const dev = tapOpen(host.net, o.tap, {
     vnetHdr: o.offload === true, nicOffload: !o.pcap, ...(o.mtu ? { mtu: o.mtu } : {}), ...(o.mac ? { mac: o.mac } : {}),
+    ...(o.busyPollUs ? { busyPollUs: o.busyPollUs } : {}),
   });
   let sink: FileSink | null = null;
   let pt: PacketType | null = null;

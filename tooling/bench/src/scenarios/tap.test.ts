@@ -7,7 +7,7 @@ describe('TAP scenarios', () => {
   it('cover every workload with and without offloads, each against its kernel reference', () => {
     expect(TAP_SCENARIOS.map((s) => s.name)).toEqual([
       'tap_upload', 'tap_download', 'tap_rr', 'tap_crr',
-      'tap_upload_offload', 'tap_download_offload', 'tap_rr_offload', 'tap_crr_offload',
+      'tap_upload_offload', 'tap_download_offload', 'tap_rr_offload', 'tap_crr_offload', 'tap_rr_busypoll', 'tap_crr_busypoll',
     ]);
     const refs = new Map(REFERENCES.map((r) => [r.name, r]));
     for (const s of TAP_SCENARIOS) {

@@ -1,4 +1,5 @@
-// tap_upload, tap_download, tap_rr, tap_crr, and each again with --offload: Linux in a
+// tap_upload, tap_download, tap_rr, tap_crr, each again with --offload, and rr/crr with
+// --busy-poll: Linux in a
 // namespace against `knet serve` on a TAP device, as a ratio to the same Python client and
 // workload kernel↔kernel over a veth pair with offloads off (kernel_veth_*).
 import { KERNEL_REF } from '../tap/kernel_ref.js';
@@ -25,7 +26,22 @@ function tapScenario(w: Workload, offload: boolean): Scenario {
   };
 }
 
+/** µs of busy polling for the _busypoll variants: about one request/response turn here. */
+export const BUSY_POLL_US = 50;
+
+/** The transaction workloads again with `knet serve --busy-poll` (net.core.busy_poll). */
+function tapBusyPollScenario(w: Workload): Scenario {
+  return {
+    ...tapScenario(w, false),
+    name: `tap_${w}_busypoll`,
+    summary: `${WHAT[w]}, knet serve on a TAP with --busy-poll ${BUSY_POLL_US}`,
+    run: async () => ({ value: await measureKnet(w, false, BUSY_POLL_US) }),
+  };
+}
+
 export const TAP_SCENARIOS: readonly Scenario[] = [
   ...WORKLOADS.map((w) => tapScenario(w, false)),
   ...WORKLOADS.map((w) => tapScenario(w, true)),
+  tapBusyPollScenario('rr'),
+  tapBusyPollScenario('crr'),
 ];

@@ -10,7 +10,7 @@ const CLI = fileURLToPath(new URL('../../../../apps/knet/src/cli.ts', import.met
 const KNET_ADDR = '198.18.0.2';
 
 /** One Linux↔knet run of `w`; the namespace and `knet serve` are gone when it settles. */
-export async function measureKnet(w: Workload, offload: boolean): Promise<number> {
+export async function measureKnet(w: Workload, offload: boolean, busyPollUs = 0): Promise<number> {
   requireTapEnv();
   const ns = createNetns('btap');
   try {
@@ -19,6 +19,7 @@ export async function measureKnet(w: Workload, offload: boolean): Promise<number
     const args = ['--conditions=source', '--import', 'tsx', CLI, 'serve', '--json', '--tap', 'kbench0', '--addr', `${KNET_ADDR}/24`];
     // Said either way: the figures must not depend on what knet serve defaults to.
     args.push(offload ? '--offload' : '--offload=false');
+    if (busyPollUs > 0) args.push('--busy-poll', String(busyPollUs));
     const serve = await startDaemon(ns, process.execPath, args, { ready: / up; /, what: 'knet serve to come up', cwd: REPO });
     try {
       return await runClient(ns, w, KNET_ADDR);
