@@ -100,7 +100,6 @@ export function tcpReset(sk: TcpSock): void {
     case TCP_CLOSE: return;
     default: err = ECONNRESET;
   }
-  sk.rstSeen = true;
   tcpWriteQueuePurge(sk);
   sk.skErr = err;
   sk.skErrorReport(sk);
@@ -995,9 +994,7 @@ let rateDepth = 0;
 function tcpAck(sk: TcpSock, skb: SkBuff, flag: number): number {
   const rs = (rateSamples[rateDepth] ??= new RateSample());
   rateDepth++;
-  rs.priorMstamp = rs.priorDelivered = rs.delivered = rs.intervalUs = rs.losses = rs.ackedSacked = rs.priorInFlight = 0;
-  rs.rttUs = -1;
-  rs.isAppLimited = rs.isRetrans = false;
+  rs.reset();
   const outer = sk.rs;
   sk.rs = rs;
   try {

@@ -97,7 +97,14 @@ export class RateSample {
   ackedSacked = 0;
   priorInFlight = 0;
   isAppLimited = false;
-  isRetrans = false;
+
+  /** A fresh sample for the next ACK (`struct rate_sample rs = { }` in tcp_ack). */
+  reset(): void {
+    this.priorMstamp = this.priorDelivered = this.delivered = this.intervalUs = 0;
+    this.losses = this.ackedSacked = this.priorInFlight = 0;
+    this.rttUs = -1;
+    this.isAppLimited = false;
+  }
 }
 
 /** Shared by every sock until it first needs SACK blocks; frozen, so a write that skipped the allocation throws. */
@@ -353,16 +360,10 @@ export class TcpSock extends InetSock implements TcpCaSock {
   synRetriesOpt = 0;
   deferAccept = 0;
   windowClampOpt = 0;
-  /** Bytes of data queued by a MSG_MORE/cork sender not yet sent. */
-  autocorking = false;
-  /** TCP_CLOSE reason kept for tcp_info (sk_err at reset time). */
-  closeErr = 0;
-  /** TCP_QUICKACK et al. */
+  /** sk_tsq_flags: TSQ_THROTTLED / TSQ_QUEUED for TCP Small Queues. */
   tsqFlags = 0;
   /** tp->ecn_flags: TCP_ECN_OK, QUEUE_CWR, DEMAND_CWR, SEEN (tcp_ecn.ts). */
   ecnFlags = 0;
-  /** RST sent/received markers for diagnostics. */
-  rstSeen = false;
   /** Jiffies at which the last ACK was received (tcpi_last_ack_recv). */
   lastAckRecv = 0;
   /** Set when the socket layer released the file (close called). */
